@@ -1,0 +1,64 @@
+# cvlab: `make run` executes the course, `make test` checks it.
+# Both create .venv if needed and install the pinned versions from constraints.txt.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+BUILD  := build
+
+# Course knobs, e.g. `make run NOTEBOOKS="03 04" PROFILE=full SEED=1`.
+NOTEBOOKS ?=
+PROFILE   ?= course
+SEED      ?= 0
+
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export PYTHONHASHSEED ?= 0
+export MPLBACKEND ?= Agg
+export CVLAB_PROFILE := $(PROFILE)
+export CVLAB_SEED := $(SEED)
+
+.PHONY: setup data run test unit nbval lab bench lock clean
+
+setup: $(STAMP) data
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[course]"
+	touch $(STAMP)
+
+# Offline data: installs the Debian packages when root (or password-less sudo),
+# otherwise prints the command to run. With a network the loaders download instead.
+data: $(STAMP)
+	$(BIN)/python -m cvhelpers.sources --install
+
+run: setup
+	$(BIN)/python -m cvhelpers.runner --build-dir $(BUILD) --profile $(PROFILE) --seed $(SEED) \
+		$(if $(NOTEBOOKS),--notebooks $(NOTEBOOKS))
+
+test: setup unit nbval
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests -q
+
+nbval: setup
+	CVLAB_RESULTS_DIR=$(CURDIR)/$(BUILD)/nbval-results \
+		$(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider notebooks/ -q
+
+lab: setup
+	$(BIN)/jupyter lab notebooks/
+
+bench: setup
+	$(BIN)/python benchmarks/run_all.py
+
+# Re-pin: resolve the newest allowed versions and rewrite constraints.txt.
+lock:
+	rm -rf $(BUILD)/lock-venv && $(PYTHON) -m venv $(BUILD)/lock-venv
+	$(BUILD)/lock-venv/bin/pip install -q --upgrade pip
+	$(BUILD)/lock-venv/bin/pip install -q -e ".[course]"
+	$(BUILD)/lock-venv/bin/pip freeze --exclude-editable | grep -v '^cvhelpers' > constraints.txt
+	rm -rf $(BUILD)/lock-venv
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,216 @@
+"""tf.data input pipelines built from NumPy arrays.
+
+The course feeds every model through :func:`make_dataset`: scale to float,
+cache, shuffle with a seed, batch, an optional augmentation map run in
+parallel on whole batches, and prefetch. :func:`balanced_dataset` draws
+class-balanced batches with ``tf.data.Dataset.sample_from_datasets``.
+
+Used in notebooks 02-08.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+__all__ = ["to_float_images", "one_hot", "make_dataset", "balanced_dataset"]
+
+
+def to_float_images(x) -> np.ndarray:
+    """uint8 images to float32 in [0, 1], with a channel axis.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n, h, w) or (n, h, w, c), uint8
+
+    Returns
+    -------
+    ndarray of shape (n, h, w, c), float32
+    """
+    x = np.asarray(x)
+    if x.ndim == 3:
+        x = x[..., None]
+    if x.ndim != 4:
+        raise ValueError(f"x must have shape (n, h, w) or (n, h, w, c), got {x.shape}")
+    if x.dtype == np.uint8:
+        return x.astype(np.float32) / 255.0
+    return x.astype(np.float32)
+
+
+def one_hot(y, num_classes: int) -> np.ndarray:
+    """Integer labels to float32 one-hot rows; ``ValueError`` outside [0, C)."""
+    y = np.asarray(y)
+    if y.size and (y.min() < 0 or y.max() >= num_classes):
+        raise ValueError(f"labels must be in [0, {num_classes}), got range [{y.min()}, {y.max()}]")
+    return np.eye(num_classes, dtype=np.float32)[y.astype(np.int64)]
+
+
+def _check_arrays(x, y):
+    if len(x) != len(y):
+        raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
+    if len(x) == 0:
+        raise ValueError("x is empty")
+
+
+def make_dataset(
+    x,
+    y,
+    batch_size: int = 128,
+    shuffle: bool = True,
+    seed: int | None = 0,
+    augment: Callable | None = None,
+    num_classes: int | None = None,
+    cache: bool = True,
+    num_parallel_calls=None,
+    drop_remainder: bool = False,
+):
+    """A tf.data pipeline over in-memory arrays.
+
+    from_tensor_slices -> cache -> shuffle(seed) -> batch -> map(augment) ->
+    prefetch(AUTOTUNE). Augmentation runs after batching, on whole batches,
+    which is several times faster than a per-image map for small images.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n, h, w) or (n, h, w, c)
+        uint8 images are scaled to float32 in [0, 1].
+    y : ndarray of shape (n,) int, or (n, C) float
+        Labels. With ``num_classes`` integer labels become one-hot rows.
+    batch_size : int, default=128
+    shuffle : bool, default=True
+        Reshuffle every epoch, reproducibly from ``seed``.
+    seed : int or None, default=0
+    augment : callable, optional
+        Applied per batch: a Keras augmentation layer or ``keras.Sequential``
+        of them (called with ``training=True``), or any ``images -> images``
+        function. Label-mixing layers (``MixUp``, ``CutMix``) also get the
+        labels, which must then be one-hot (pass ``num_classes``).
+    num_classes : int, optional
+        One-hot encode integer labels (needed by focal and mixing losses).
+    cache : bool, default=True
+        Cache the decoded tensors in memory after the first epoch.
+    num_parallel_calls : int, optional
+        For the augmentation map; default ``tf.data.AUTOTUNE``.
+    drop_remainder : bool, default=False
+
+    Returns
+    -------
+    tf.data.Dataset
+        Yields ``(images, labels)`` batches; images float32 (b, h, w, c).
+    """
+    import tensorflow as tf
+
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size}")
+    _check_arrays(x, y)
+    images = to_float_images(x)
+    labels = one_hot(y, num_classes) if num_classes is not None else np.asarray(y)
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels))
+    if cache:
+        dataset = dataset.cache()
+    if shuffle:
+        dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+    dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
+    if augment is not None:
+        dataset = dataset.map(
+            _batch_augmenter(augment),
+            num_parallel_calls=num_parallel_calls or tf.data.AUTOTUNE,
+            deterministic=seed is not None,
+        )
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def _batch_augmenter(augment: Callable) -> Callable:
+    """Wrap an augmentation so it maps ``(images, labels)`` batches.
+
+    * A Keras layer is called with ``training=True``. Layers that mix labels
+      (Keras ``MixUp`` and ``CutMix``, or any layer with ``takes_labels =
+      True``) get and return Keras's ``{"images", "labels"}`` dict.
+    * Any other callable gets ``images`` and returns images.
+    """
+    import keras
+
+    is_layer = isinstance(augment, keras.layers.Layer)
+    mixes_labels = getattr(augment, "takes_labels", False) or type(augment).__name__ in {
+        "MixUp",
+        "CutMix",
+    }
+    kwargs = {"training": True} if is_layer else {}
+
+    def apply(images, labels):
+        if mixes_labels:
+            out = augment({"images": images, "labels": labels}, **kwargs)
+            return out["images"], out["labels"]
+        return augment(images, **kwargs), labels
+
+    return apply
+
+
+def balanced_dataset(
+    x,
+    y,
+    batch_size: int = 128,
+    seed: int = 0,
+    weights=None,
+    augment: Callable | None = None,
+    num_classes: int | None = None,
+):
+    """Class-balanced batches: oversampling with ``sample_from_datasets``.
+
+    Each class becomes its own infinite, shuffled dataset; batches draw a
+    class for every image with probabilities ``weights`` (default uniform),
+    so rare images repeat. The dataset is infinite: pass ``steps_per_epoch``
+    to ``fit``.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n, h, w[, c])
+    y : ndarray of shape (n,), int
+    batch_size : int, default=128
+    seed : int, default=0
+    weights : sequence of float, optional
+        Sampling probability per class (by label); default uniform.
+    augment : callable, optional
+        As in :func:`make_dataset`, applied per batch.
+    num_classes : int, optional
+        One-hot encode the labels.
+
+    Returns
+    -------
+    tf.data.Dataset
+        Infinite, yields ``(images, labels)`` batches.
+    """
+    import tensorflow as tf
+
+    _check_arrays(x, y)
+    y = np.asarray(y)
+    classes = np.unique(y)
+    if len(classes) < 2:
+        raise ValueError(f"y must hold at least 2 classes, got {classes.tolist()}")
+    if weights is None:
+        weights = np.full(len(classes), 1.0 / len(classes))
+    else:
+        weights = np.asarray(weights, dtype=np.float64)
+        if weights.shape != (len(classes),) or np.any(weights < 0) or weights.sum() <= 0:
+            raise ValueError(
+                f"weights must be {len(classes)} non-negative numbers, one per class, got {weights}"
+            )
+        weights = weights / weights.sum()
+    images = to_float_images(x)
+    labels = one_hot(y, num_classes) if num_classes is not None else y
+    per_class = []
+    for offset, label in enumerate(classes):
+        members = np.flatnonzero(y == label)
+        per_class.append(
+            tf.data.Dataset.from_tensor_slices((images[members], labels[members]))
+            .cache()
+            .shuffle(len(members), seed=seed + offset, reshuffle_each_iteration=True)
+            .repeat()
+        )
+    dataset = tf.data.Dataset.sample_from_datasets(
+        per_class, weights=weights.tolist(), seed=seed, stop_on_empty_dataset=False
+    ).batch(batch_size)
+    if augment is not None:
+        dataset = dataset.map(_batch_augmenter(augment), num_parallel_calls=tf.data.AUTOTUNE)
+    return dataset.prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,174 @@
+"""Record each notebook's numbers and figures for the course report.
+
+A notebook calls ``record("04_class_weights_vs_focal", {...})``; the values go
+to ``build/results/04_class_weights_vs_focal.json``. Figures saved with
+:func:`save_figure` go next to it, as PNG. The runner's report and notebook 08
+read them back with :func:`load_all`.
+
+Every write is atomic: the data goes to a temporary file in the same folder,
+which is then renamed over the target, so an interrupted run never leaves a
+half-written file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "results_dir",
+    "atomic_write_text",
+    "atomic_write_bytes",
+    "record",
+    "load",
+    "load_all",
+    "save_figure",
+    "to_jsonable",
+]
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def results_dir() -> Path:
+    """The folder that results go to.
+
+    ``$CVLAB_RESULTS_DIR`` if set; else ``build/results`` in the cvlab checkout
+    that holds this package; else ``build/results`` under the current folder
+    (for an installed, non-editable package).
+    """
+    if os.environ.get("CVLAB_RESULTS_DIR"):
+        return Path(os.environ["CVLAB_RESULTS_DIR"])
+    if (_PROJECT_ROOT / "pyproject.toml").is_file() and (_PROJECT_ROOT / "notebooks").is_dir():
+        return _PROJECT_ROOT / "build" / "results"
+    return Path.cwd() / "build" / "results"
+
+
+def _atomic_write(path: Path, data: bytes) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as temp:
+            temp.write(data)
+            temp.flush()
+            os.fsync(temp.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        # Leave no temporary file behind, then re-raise (KeyboardInterrupt too).
+        if os.path.exists(temp_name):
+            os.unlink(temp_name)
+        raise
+    return path
+
+
+def atomic_write_bytes(path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (temp file + rename)."""
+    return _atomic_write(Path(path), data)
+
+
+def atomic_write_text(path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically (temp file + rename)."""
+    return _atomic_write(Path(path), text.encode("utf-8"))
+
+
+def to_jsonable(value):
+    """Convert NumPy scalars and arrays, tuples and paths to plain JSON types.
+
+    NaN and infinities become ``None`` so the JSON stays standard.
+    """
+    if isinstance(value, dict):
+        return {str(key): to_jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(item) for item in value]
+    if isinstance(value, np.ndarray):
+        return to_jsonable(value.tolist())
+    if isinstance(value, np.generic):
+        return to_jsonable(value.item())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "to_dict"):  # pandas objects
+        return to_jsonable(value.to_dict())
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    raise TypeError(f"cannot record a value of type {type(value).__name__}: {value!r}")
+
+
+def _check_name(name: str) -> str:
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ValueError(
+            f"name must be letters, digits, '_', '.' or '-', e.g. '04_class_weights', got {name!r}"
+        )
+    return name
+
+
+def record(name: str, values: dict, directory=None, merge: bool = True) -> Path:
+    """Record a notebook's results under ``name``.
+
+    Parameters
+    ----------
+    name : str
+        Usually the notebook's stem, e.g. ``"00_setup_and_data"``.
+    values : dict
+        JSON-able values (NumPy and pandas values are converted).
+    directory : path-like, optional
+        Default :func:`results_dir`.
+    merge : bool, default=True
+        Merge into an existing record of the same name (new keys win), so a
+        notebook can record in several cells. ``False`` replaces it.
+
+    Returns
+    -------
+    Path
+        The JSON file written.
+    """
+    _check_name(name)
+    if not isinstance(values, dict):
+        raise TypeError(f"values must be a dict, got {type(values).__name__}")
+    path = Path(directory or results_dir()) / f"{name}.json"
+    payload = {}
+    if merge and path.is_file():
+        payload = load(name, directory)
+    payload.update(to_jsonable(values))
+    payload["_recorded_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return atomic_write_text(path, json.dumps(payload, indent=2, sort_keys=False) + "\n")
+
+
+def load(name: str, directory=None) -> dict:
+    """Read one record; ``FileNotFoundError`` if it was never recorded."""
+    _check_name(name)
+    path = Path(directory or results_dir()) / f"{name}.json"
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def load_all(directory=None) -> dict:
+    """Every record in the folder, by name, in name order."""
+    folder = Path(directory or results_dir())
+    if not folder.is_dir():
+        return {}
+    return {path.stem: load(path.stem, folder) for path in sorted(folder.glob("*.json"))}
+
+
+def save_figure(name: str, key: str, figure, directory=None, dpi: int = 100) -> Path:
+    """Save a Matplotlib figure as ``<results>/<name>/<key>.png``, atomically.
+
+    The report embeds these figures. Returns the PNG's path.
+    """
+    import io
+
+    _check_name(name)
+    _check_name(key)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    path = Path(directory or results_dir()) / name / f"{key}.png"
+    return atomic_write_bytes(path, buffer.getvalue())
