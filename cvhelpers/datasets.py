@@ -97,9 +97,12 @@ class FashionMNIST(NamedTuple):
 def _keras_cache_dir(cache_dir) -> Path:
     if cache_dir is not None:
         return Path(cache_dir)
-    from keras.src.backend import config  # keras_home() honours $KERAS_HOME
-
-    return Path(config.keras_home())
+    # Keras's own rule (keras.src.backend.config), without importing TensorFlow:
+    # $KERAS_HOME, else ~/.keras, else /tmp/.keras when home is not writable.
+    home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
+    if not os.access(home if home.exists() else home.parent, os.W_OK):
+        home = Path("/tmp") / ".keras"
+    return home
 
 
 def _wire_debian_into_keras_cache(debian_dir: Path, target: Path) -> bool:
