@@ -1,0 +1,195 @@
+"""Tests for cvhelpers.metric_losses: TFA-compatible metric-learning losses."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+keras = pytest.importorskip("keras")
+
+from cvhelpers import metric_losses as ml  # noqa: E402
+
+
+def _np(value):
+    return np.asarray(keras.ops.convert_to_numpy(value))
+
+
+def _np_distances(x, metric):
+    x = np.asarray(x, dtype=np.float64)
+    diff = x[:, None, :] - x[None, :, :]
+    if metric == "L2":
+        return np.sqrt((diff**2).sum(-1))
+    if metric == "squared-L2":
+        return (diff**2).sum(-1)
+    unit = x / np.linalg.norm(x, axis=1, keepdims=True)
+    return np.maximum(1.0 - unit @ unit.T, 1e-16)
+
+
+def _np_semihard(labels, x, margin, metric):
+    """Brute-force reference: loops over every (anchor, positive) pair."""
+    d = _np_distances(x, metric)
+    n = len(labels)
+    losses = []
+    for a in range(n):
+        negatives = [k for k in range(n) if labels[k] != labels[a]]
+        for p in range(n):
+            if p == a or labels[p] != labels[a]:
+                continue
+            farther = [d[a, k] for k in negatives if d[a, k] > d[a, p]]
+            if farther:
+                d_an = min(farther)
+            elif negatives:
+                d_an = max(d[a, k] for k in negatives)
+            else:
+                d_an = d[a].min()
+            losses.append(max(d[a, p] - d_an + margin, 0.0))
+    return float(np.mean(losses)) if losses else 0.0
+
+
+def _np_hard(labels, x, margin, metric, soft=False):
+    d = _np_distances(x, metric)
+    n = len(labels)
+    values = []
+    for a in range(n):
+        positives = [d[a, k] for k in range(n) if labels[k] == labels[a] and k != a]
+        negatives = [d[a, k] for k in range(n) if labels[k] != labels[a]]
+        hp = max(positives) if positives else d[a].min()
+        hn = min(negatives) if negatives else d[a].max()
+        values.append(np.log1p(np.exp(hp - hn)) if soft else max(hp - hn + margin, 0.0))
+    return float(np.mean(values))
+
+
+@pytest.fixture
+def batch():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(12, 5)).astype("float32")
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    labels = np.array([0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3])
+    return labels, x
+
+
+def test_hand_worked_values_from_the_issue():
+    labels = np.array([0, 0])
+    x = np.array([[0.0, 1.0], [1.0, 0.0]], dtype="float32")
+    # No negatives: semi-hard falls back to d(a, a) = 0, so 1 + sqrt(2).
+    assert_allclose(_np(ml.triplet_semihard_loss(labels, x, margin=1.0)), 2.4142137, rtol=1e-6)
+    # Hard: hardest positive sqrt(2), "hardest negative" = row max sqrt(2), so 1.
+    assert_allclose(_np(ml.triplet_hard_loss(labels, x, margin=1.0)), 1.0, rtol=1e-6)
+
+
+def test_hand_worked_two_classes():
+    # a=(0,1), p=(0.6,0.8) [d=sqrt(0.4)], n=(1,0) [d=sqrt(2)], label order a,p,n.
+    x = np.array([[0.0, 1.0], [0.6, 0.8], [1.0, 0.0]], dtype="float32")
+    labels = np.array([0, 0, 1])
+    d_ap, d_an, d_pn = np.sqrt(0.4), np.sqrt(2.0), np.sqrt(0.8)
+    expected_semihard = (max(d_ap - d_an + 1, 0) + max(d_ap - d_pn + 1, 0)) / 2
+    assert_allclose(_np(ml.triplet_semihard_loss(labels, x)), expected_semihard, rtol=1e-6)
+    # Anchor n has no positive: TFA uses d(n, n)=0 and its closest negative d_pn.
+    expected_hard = (max(d_ap - d_an + 1, 0) + max(d_ap - d_pn + 1, 0) + max(0 - d_pn + 1, 0)) / 3
+    assert_allclose(_np(ml.triplet_hard_loss(labels, x)), expected_hard, rtol=1e-6)
+
+
+@pytest.mark.parametrize("metric", ["L2", "squared-L2", "angular"])
+def test_distance_metrics_match_numpy(batch, metric):
+    _, x = batch
+    if metric == "angular":
+        got = _np(ml.angular_distance(x))
+    else:
+        got = _np(ml.pairwise_distance(x, squared=metric == "squared-L2"))
+    expected = _np_distances(x, metric)
+    assert_allclose(got, expected, atol=2e-6)
+    if metric != "angular":
+        assert (np.diag(got) == 0).all()
+
+
+@pytest.mark.parametrize("metric", ["L2", "squared-L2", "angular"])
+@pytest.mark.parametrize("margin", [0.2, 1.0])
+def test_semihard_matches_brute_force(batch, metric, margin):
+    labels, x = batch
+    got = _np(ml.triplet_semihard_loss(labels, x, margin=margin, distance_metric=metric))
+    assert_allclose(got, _np_semihard(labels, x, margin, metric), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("metric", ["L2", "squared-L2", "angular"])
+@pytest.mark.parametrize("soft", [False, True])
+def test_hard_matches_brute_force(batch, metric, soft):
+    labels, x = batch
+    got = _np(ml.triplet_hard_loss(labels, x, margin=0.5, soft=soft, distance_metric=metric))
+    assert_allclose(got, _np_hard(labels, x, 0.5, metric, soft), rtol=1e-5, atol=1e-6)
+
+
+def test_custom_distance_callable(batch):
+    labels, x = batch
+    got = _np(ml.triplet_semihard_loss(labels, x, distance_metric=lambda e: ml.pairwise_distance(e)))
+    assert_allclose(got, _np(ml.triplet_semihard_loss(labels, x)), rtol=1e-6)
+
+
+def test_no_positive_pair_gives_zero_not_nan():
+    x = np.eye(3, dtype="float32")
+    labels = np.array([0, 1, 2])
+    assert _np(ml.triplet_semihard_loss(labels, x)) == 0.0
+    # The hard loss is finite in TFA too: d(a,a)=0 minus the closest negative sqrt(2).
+    assert_allclose(_np(ml.triplet_hard_loss(labels, x)), max(1 - np.sqrt(2), 0), atol=1e-7)
+
+
+def test_soft_hard_loss_stays_finite_for_huge_distances():
+    x = np.array([[0.0, 0.0], [1e3, 0.0], [1e-3, 0.0], [1e3, 1e-3]], dtype="float32")
+    labels = np.array([0, 0, 1, 1])
+    value = _np(ml.triplet_hard_loss(labels, x, soft=True))
+    assert np.isfinite(value) and value > 500
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_16_bit_input_returns_input_dtype(batch, dtype):
+    labels, x = batch
+    x16 = keras.ops.cast(x, dtype)
+    reference = _np(ml.triplet_semihard_loss(labels, keras.ops.cast(x16, "float32")))
+    for fn in (ml.triplet_semihard_loss, ml.triplet_hard_loss):
+        value = fn(labels, x16)
+        assert keras.backend.standardize_dtype(value.dtype) == dtype
+    got = _np(keras.ops.cast(ml.triplet_semihard_loss(labels, x16), "float32"))
+    assert_allclose(got, reference, rtol=1e-2)
+
+
+def test_contrastive_loss_values():
+    got = _np(ml.contrastive_loss([1, 0, 0], [0.5, 0.25, 2.0], margin=1.0))
+    assert_allclose(got, [0.25, 0.5625, 0.0], rtol=1e-7)
+    got = _np(ml.contrastive_loss(np.array([1.0, 0.0]), np.array([0.5, 0.5], "float16"), margin=2.0))
+    assert got.dtype == np.float16
+    assert_allclose(got.astype("float32"), [0.25, 2.25], rtol=1e-3)
+
+
+def test_loss_classes_reduce_and_round_trip(batch):
+    labels, x = batch
+    loss = ml.TripletSemiHardLoss(margin=0.3, distance_metric="angular")
+    assert_allclose(_np(loss(labels, x)), _np(ml.triplet_semihard_loss(labels, x, 0.3, "angular")), rtol=1e-6)
+    clone = ml.TripletSemiHardLoss.from_config(loss.get_config())
+    assert clone.margin == 0.3 and clone.distance_metric == "angular"
+    hard = ml.TripletHardLoss(margin=0.2, soft=True)
+    assert ml.TripletHardLoss.from_config(hard.get_config()).soft is True
+    contrastive = ml.ContrastiveLoss(margin=2.0)
+    assert_allclose(_np(contrastive([1, 0], [0.5, 0.5])), (0.25 + 2.25) / 2, rtol=1e-6)
+    assert ml.ContrastiveLoss.from_config(contrastive.get_config()).margin == 2.0
+    assert keras.losses.deserialize(keras.losses.serialize(contrastive)).margin == 2.0
+
+
+def test_bad_arguments_raise():
+    with pytest.raises(ValueError, match="distance_metric"):
+        ml.triplet_semihard_loss([0, 0], np.eye(2, dtype="float32"), distance_metric="L_2")
+    with pytest.raises(ValueError, match="y_pred"):
+        ml.triplet_hard_loss([0, 0], np.ones(2, "float32"))
+    with pytest.raises(TypeError, match="margin"):
+        ml.TripletHardLoss(margin="1")
+    with pytest.raises(TypeError, match="soft"):
+        ml.TripletHardLoss(soft=1)
+
+
+def test_trains_in_a_model():
+    rng = np.random.default_rng(1)
+    keras.utils.set_random_seed(1)
+    x = rng.normal(size=(64, 8)).astype("float32")
+    y = np.repeat(np.arange(8), 8)
+    x += np.eye(8, dtype="float32")[y] * 2
+    model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(4), keras.layers.UnitNormalization()])
+    model.compile(optimizer=keras.optimizers.Adam(0.05), loss=ml.TripletSemiHardLoss(margin=0.5))
+    history = model.fit(x, y, batch_size=64, epochs=30, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
