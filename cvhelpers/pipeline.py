@@ -14,7 +14,7 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["to_float_images", "one_hot", "make_dataset", "balanced_dataset"]
+__all__ = ["to_float_images", "one_hot", "make_dataset", "balanced_dataset", "indexed_dataset"]
 
 
 def to_float_images(x) -> np.ndarray:
@@ -214,3 +214,65 @@ def balanced_dataset(
     if augment is not None:
         dataset = dataset.map(_batch_augmenter(augment), num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def indexed_dataset(
+    x,
+    y,
+    indices,
+    batch_size: int = 128,
+    augment: Callable | None = None,
+    augment_mask=None,
+    num_classes: int | None = None,
+):
+    """Batches of ``x[indices]``, optionally augmenting only masked draws.
+
+    Pairs with :func:`cvhelpers.sampling.balanced_epoch_indices`: pass its
+    ``is_copy`` as ``augment_mask`` to augment only the repeated copies of
+    minority-class images, so no image is seen twice in the same form while
+    the originals stay untouched. The images stay in memory once; the index
+    stream decides the order, so it is already shuffled.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n, h, w[, c])
+    y : ndarray of shape (n,), int
+    indices : ndarray of shape (m,), int
+        Positions to draw, in order (e.g. several epochs concatenated).
+    batch_size : int, default=128
+    augment : callable, optional
+        As in :func:`make_dataset` (an images -> images layer or function).
+    augment_mask : ndarray of shape (m,), bool, optional
+        Which draws to augment; default all of them when ``augment`` is set.
+    num_classes : int, optional
+        One-hot encode the labels.
+
+    Returns
+    -------
+    tf.data.Dataset
+        Finite: ``ceil(m / batch_size)`` batches of ``(images, labels)``.
+    """
+    import tensorflow as tf
+
+    _check_arrays(x, y)
+    indices = np.asarray(indices, dtype=np.int64)
+    if indices.size and (indices.min() < 0 or indices.max() >= len(x)):
+        raise ValueError(f"indices must be in [0, {len(x)}), got [{indices.min()}, {indices.max()}]")
+    mask = np.ones(len(indices), bool) if augment_mask is None else np.asarray(augment_mask, bool)
+    if mask.shape != indices.shape:
+        raise ValueError(f"augment_mask must have shape {indices.shape}, got {mask.shape}")
+    images = tf.constant(to_float_images(x))
+    labels = tf.constant(one_hot(y, num_classes) if num_classes is not None else np.asarray(y))
+    augmenter = _batch_augmenter(augment) if augment is not None else None
+
+    def gather(batch_indices, batch_mask):
+        batch_images = tf.gather(images, batch_indices)
+        batch_labels = tf.gather(labels, batch_indices)
+        if augmenter is not None:
+            augmented, _ = augmenter(batch_images, batch_labels)
+            keep = tf.reshape(batch_mask, (-1, 1, 1, 1))
+            batch_images = tf.where(keep, tf.cast(augmented, batch_images.dtype), batch_images)
+        return batch_images, batch_labels
+
+    dataset = tf.data.Dataset.from_tensor_slices((indices, mask)).batch(batch_size)
+    return dataset.map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)

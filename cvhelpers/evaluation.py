@@ -1,0 +1,318 @@
+"""Evaluation beyond accuracy: one report, confusion matrices, recall plots.
+
+:func:`classification_report` returns everything the course compares methods
+by: per-class precision, recall, F1 and support; macro and weighted F1;
+balanced accuracy; the geometric mean of recalls; macro one-vs-rest ROC AUC
+and PR AUC; head, tail and worst-class recall. It is built on scikit-learn
+and imbalanced-learn (``classification_report_imbalanced``) and a test checks
+it against them.
+
+:class:`BalancedAccuracy` is a streaming Keras metric, so early stopping and
+model choice can monitor ``val_balanced_accuracy``. Keras has no such metric.
+
+Used in notebooks 02-08.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import keras
+import numpy as np
+
+__all__ = [
+    "BalancedAccuracy",
+    "EvaluationReport",
+    "classification_report",
+    "predict_logits",
+    "head_tail_classes",
+    "gap_closed",
+    "comparison_table",
+    "plot_confusion_matrices",
+    "plot_per_class_recall",
+]
+
+
+@keras.saving.register_keras_serializable(package="cvhelpers")
+class BalancedAccuracy(keras.metrics.Metric):
+    """Mean per-class recall, accumulated over batches (a Keras metric).
+
+    It keeps a (C, C) confusion matrix as a metric variable, so it is exact
+    over an epoch and aggregates correctly under ``tf.distribute``. Labels
+    may be integers (b,) or one-hot / soft rows (b, C) (the argmax is used);
+    predictions are logits or probabilities (b, C). Classes absent from the
+    labels so far are left out of the mean, as in scikit-learn.
+
+    Parameters
+    ----------
+    num_classes : int
+    name : str, default="balanced_accuracy"
+    """
+
+    def __init__(self, num_classes: int, name: str = "balanced_accuracy", **kwargs):
+        super().__init__(name=name, **kwargs)
+        if num_classes < 2:
+            raise ValueError(f"num_classes must be at least 2, got {num_classes}")
+        self.num_classes = int(num_classes)
+        self.confusion = self.add_variable(
+            shape=(self.num_classes, self.num_classes), initializer="zeros", name="confusion", dtype="float32"
+        )
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        ops = keras.ops
+        y_pred = ops.convert_to_tensor(y_pred)
+        y_true = ops.convert_to_tensor(y_true)
+        if len(y_true.shape) == len(y_pred.shape) and y_true.shape[-1] == self.num_classes and y_true.shape[-1] != 1:
+            y_true = ops.argmax(y_true, axis=-1)
+        y_true = ops.cast(ops.reshape(y_true, (-1,)), "int32")
+        predicted = ops.cast(ops.argmax(y_pred, axis=-1), "int32")
+        pairs = ops.one_hot(y_true, self.num_classes)[:, :, None] * ops.one_hot(predicted, self.num_classes)[:, None, :]
+        if sample_weight is not None:
+            pairs = pairs * ops.reshape(ops.cast(sample_weight, "float32"), (-1, 1, 1))
+        self.confusion.assign_add(ops.sum(pairs, axis=0))
+
+    def result(self):
+        ops = keras.ops
+        support = ops.sum(self.confusion, axis=1)
+        recall = ops.divide_no_nan(ops.diagonal(self.confusion), support)
+        present = ops.cast(support > 0, "float32")
+        return ops.divide_no_nan(ops.sum(recall * present), ops.sum(present))
+
+    def reset_state(self):
+        self.confusion.assign(keras.ops.zeros_like(self.confusion))
+
+    def get_config(self):
+        return {**super().get_config(), "num_classes": self.num_classes}
+
+
+def predict_logits(model, x, batch_size: int = 512) -> np.ndarray:
+    """Logits (b, C) of a model on uint8 or float images, without a progress bar."""
+    from cvhelpers.pipeline import to_float_images
+
+    return np.asarray(model.predict(to_float_images(x), batch_size=batch_size, verbose=0))
+
+
+def head_tail_classes(counts: dict, k: int = 3) -> tuple[list, list]:
+    """The ``k`` largest and ``k`` smallest classes of a ``{label: count}`` dict."""
+    if k < 1 or 2 * k > len(counts):
+        raise ValueError(f"k must be in [1, {len(counts) // 2}], got {k}")
+    order = sorted(counts, key=lambda label: (-counts[label], label))
+    return order[:k], order[-k:]
+
+
+def _softmax(logits):
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+@dataclass
+class EvaluationReport:
+    """All of the course's metrics for one set of predictions.
+
+    Attributes
+    ----------
+    per_class : pandas.DataFrame
+        Index: class names; columns precision, recall, f1, support.
+    summary : dict of str to float
+        accuracy, balanced_accuracy, macro_f1, weighted_f1, geometric_mean,
+        roc_auc (macro, one-vs-rest), pr_auc (macro average precision),
+        head_recall, tail_recall, worst_recall (and worst_class).
+    confusion : ndarray of shape (C, C), int64
+        Rows are true classes, columns predictions.
+    """
+
+    per_class: "object"
+    summary: dict
+    confusion: np.ndarray = field(repr=False)
+    class_names: list = field(default_factory=list)
+
+    def row(self) -> dict:
+        """The summary as one flat row for :func:`comparison_table`."""
+        return dict(self.summary)
+
+
+def classification_report(y_true, scores, class_names=None, counts=None, k: int = 3) -> EvaluationReport:
+    """Every metric the course compares methods by, in one call.
+
+    Parameters
+    ----------
+    y_true : ndarray of shape (n,), int
+        True labels in [0, C).
+    scores : ndarray of shape (n, C)
+        Logits or probabilities (softmax is applied when rows do not already
+        sum to 1); the argmax is the prediction.
+    class_names : sequence of str, optional
+    counts : dict of int to int, optional
+        Training images per class; defines the ``k`` head and tail classes.
+        Without it head and tail recall are left out.
+    k : int, default=3
+
+    Returns
+    -------
+    EvaluationReport
+
+    Raises
+    ------
+    ValueError
+        On labels outside [0, C), NaN scores, or mismatched lengths.
+    """
+    import pandas as pd
+    from imblearn.metrics import geometric_mean_score
+    from sklearn import metrics
+
+    y_true = np.asarray(y_true)
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.ndim != 2:
+        raise ValueError(f"scores must have shape (n, C), got {scores.shape}")
+    n, num_classes = scores.shape
+    if len(y_true) != n:
+        raise ValueError(f"y_true and scores must have the same length, got {len(y_true)} and {n}")
+    if np.isnan(scores).any():
+        raise ValueError("scores contain NaN; the model diverged or the inputs are broken")
+    if y_true.min() < 0 or y_true.max() >= num_classes:
+        raise ValueError(f"y_true must be in [0, {num_classes}), got [{y_true.min()}, {y_true.max()}]")
+    class_names = list(class_names) if class_names is not None else [str(c) for c in range(num_classes)]
+    if len(class_names) != num_classes:
+        raise ValueError(f"class_names has {len(class_names)} names for {num_classes} classes")
+
+    rows_sum_to_one = np.allclose(scores.sum(axis=1), 1.0, atol=1e-4) and scores.min() >= 0
+    probabilities = scores if rows_sum_to_one else _softmax(scores)
+    y_pred = scores.argmax(axis=1)
+    labels = np.arange(num_classes)
+    precision, recall, f1, support = metrics.precision_recall_fscore_support(
+        y_true, y_pred, labels=labels, zero_division=0
+    )
+    per_class = pd.DataFrame(
+        {"precision": precision, "recall": recall, "f1": f1, "support": support}, index=class_names
+    )
+    one_hot = np.eye(num_classes)[y_true]
+    present = support > 0
+    summary = {
+        "accuracy": metrics.accuracy_score(y_true, y_pred),
+        "balanced_accuracy": metrics.balanced_accuracy_score(y_true, y_pred),
+        "macro_f1": metrics.f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0),
+        "weighted_f1": metrics.f1_score(y_true, y_pred, labels=labels, average="weighted", zero_division=0),
+        "geometric_mean": geometric_mean_score(y_true, y_pred, labels=labels, average="multiclass"),
+        "roc_auc": metrics.roc_auc_score(one_hot[:, present], probabilities[:, present], average="macro")
+        if present.sum() > 1
+        else float("nan"),
+        "pr_auc": metrics.average_precision_score(one_hot[:, present], probabilities[:, present], average="macro"),
+        "worst_recall": float(recall[present].min()),
+        "worst_class": class_names[int(np.flatnonzero(present)[recall[present].argmin()])],
+    }
+    if counts is not None:
+        head, tail = head_tail_classes(counts, k)
+        summary["head_recall"] = float(recall[head].mean())
+        summary["tail_recall"] = float(recall[tail].mean())
+    summary = {key: (float(value) if isinstance(value, (np.floating, float)) else value) for key, value in summary.items()}
+    confusion = metrics.confusion_matrix(y_true, y_pred, labels=labels)
+    return EvaluationReport(per_class, summary, confusion, class_names)
+
+
+def gap_closed(value: float, baseline: float, oracle: float) -> float:
+    """Fraction of the baseline-to-oracle gap that ``value`` closes.
+
+    0 means no better than the baseline, 1 means as good as the oracle; it
+    can be negative or above 1. NaN when the gap is zero.
+    """
+    gap = oracle - baseline
+    return float("nan") if gap == 0 else float((value - baseline) / gap)
+
+
+def comparison_table(reports: dict, baseline: str | None = None, oracle: str | None = None, columns=None):
+    """A table with one row per method, from ``{method: EvaluationReport}``.
+
+    Parameters
+    ----------
+    reports : dict of str to EvaluationReport or dict
+    baseline, oracle : str, optional
+        Method names; when both are given a ``gap_closed`` column is added
+        (in balanced accuracy).
+    columns : sequence of str, optional
+        Which summary columns to keep, in order.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    import pandas as pd
+
+    rows = {name: (report.row() if isinstance(report, EvaluationReport) else dict(report)) for name, report in reports.items()}
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    if columns is None:
+        columns = [
+            c
+            for c in ("balanced_accuracy", "macro_f1", "head_recall", "tail_recall", "worst_recall", "worst_class")
+            if c in table.columns
+        ]
+    table = table[list(columns)]
+    if baseline is not None and oracle is not None:
+        if baseline not in rows or oracle not in rows:
+            raise ValueError(f"baseline {baseline!r} and oracle {oracle!r} must be among {list(rows)}")
+        base, top = rows[baseline]["balanced_accuracy"], rows[oracle]["balanced_accuracy"]
+        table["gap_closed"] = [gap_closed(row["balanced_accuracy"], base, top) for row in rows.values()]
+    return table
+
+
+def plot_confusion_matrices(report: EvaluationReport, title: str = "", normalize_only: bool = False):
+    """Raw counts and row-normalized confusion matrices as seaborn heatmaps.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    confusion = report.confusion
+    normalized = confusion / np.maximum(confusion.sum(axis=1, keepdims=True), 1)
+    panels = [("row-normalized (recall on the diagonal)", normalized, ".2f")]
+    if not normalize_only:
+        panels.insert(0, ("counts", confusion, "d"))
+    figure, axes = plt.subplots(1, len(panels), figsize=(6.2 * len(panels), 5.2), squeeze=False)
+    for ax, (name, matrix, fmt) in zip(axes[0], panels):
+        sns.heatmap(
+            matrix, annot=True, fmt=fmt, cmap="Blues", cbar=False, ax=ax, annot_kws={"fontsize": 7},
+            xticklabels=report.class_names, yticklabels=report.class_names,
+            vmin=0, vmax=1 if fmt == ".2f" else None,
+        )
+        ax.set_xlabel("predicted")
+        ax.set_ylabel("true")
+        ax.set_title(f"{title} {name}".strip(), fontsize=10)
+    figure.tight_layout()
+    return figure
+
+
+def plot_per_class_recall(reports: dict, counts: dict, class_names, ax=None, title="Per-class recall, head to tail"):
+    """Recall of every class, head (left) to tail (right), one line per method.
+
+    Parameters
+    ----------
+    reports : dict of str to EvaluationReport
+    counts : dict of int to int
+        Training images per class; sets the head-to-tail order.
+    class_names : sequence of str
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    order = sorted(counts, key=lambda label: (-counts[label], label))
+    if ax is None:
+        figure, ax = plt.subplots(figsize=(9, 4))
+    else:
+        figure = ax.figure
+    for name, report in reports.items():
+        recall = report.per_class["recall"].to_numpy()
+        ax.plot(range(len(order)), recall[order], marker="o", label=name)
+    ax.set_xticks(range(len(order)), [f"{class_names[c]}\n({counts[c]})" for c in order], rotation=45, ha="right", fontsize=8)
+    ax.set_ylabel("test recall")
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, ncol=2)
+    ax.set_title(title)
+    figure.tight_layout()
+    return figure
