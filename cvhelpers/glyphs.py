@@ -277,6 +277,7 @@ def draw_writers(clean, writers: int = 20, size: int = 28, strength: float = 1.0
     out = np.zeros((len(clean), writers, size, size), np.uint8)
     for index, glyph in enumerate(clean):
         rng = np.random.default_rng([seed, index])
+        ink_fraction = float((glyph > 127).mean())
         angle = rng.uniform(-1, 1, writers) * np.deg2rad(15) * strength
         scale = np.exp(rng.normal(0, 0.10 * strength, (writers, 2)))
         shear = rng.uniform(-1, 1, writers) * 0.25 * strength
@@ -286,6 +287,8 @@ def draw_writers(clean, writers: int = 20, size: int = 28, strength: float = 1.0
         field_y = _smooth_field(rng, writers, side) * 0.05 * side * strength
         for w in range(writers):
             source = glyph
+            if stroke[w] > 1 and ink_fraction > 0.12:  # a dense glyph would become a blob
+                stroke[w] = 1
             if stroke[w] > 0:
                 source = cv2.dilate(glyph, kernel, iterations=int(stroke[w]))
             elif stroke[w] < 0:
@@ -460,7 +463,10 @@ def load_glyph_alphabets(
     if use_cache and path.is_file():
         with np.load(path) as data:
             return GlyphSet(
-                data["images"], data["alphabet"], tuple(data["alphabet_names"]), tuple(data["characters"])
+                data["images"],
+                data["alphabet"],
+                tuple(str(name) for name in data["alphabet_names"]),
+                tuple(str(char) for char in data["characters"]),
             )
     glyphs = _build(font_dir, max_scripts, writers, size, strength, max_letters, min_letters, dedupe_threshold, seed)
     if use_cache:

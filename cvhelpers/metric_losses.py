@@ -39,9 +39,11 @@ __all__ = [
     "triplet_semihard_loss",
     "triplet_hard_loss",
     "contrastive_loss",
+    "triplet_batch_all_loss",
     "TripletSemiHardLoss",
     "TripletHardLoss",
     "ContrastiveLoss",
+    "TripletBatchAllLoss",
 ]
 
 #: The distance metrics TFA 0.23 accepts by name (a callable is accepted too).
@@ -311,6 +313,75 @@ def contrastive_loss(y_true, y_pred, margin=1.0):
         y_pred = ops.cast(y_pred, keras.backend.floatx())
     y_true = ops.cast(ops.convert_to_tensor(y_true), y_pred.dtype)
     return y_true * ops.square(y_pred) + (1.0 - y_true) * ops.square(ops.maximum(margin - y_pred, 0.0))
+
+
+def triplet_batch_all_loss(y_true, y_pred, margin=1.0, distance_metric="L2", remove_easy=True):
+    """Batch-all triplet loss (Hermans et al. 2017). Not in TFA; added for notebook 07.
+
+    Every valid triplet of the batch (anchor ``a``, positive ``p != a`` of the
+    same label, negative ``n`` of another label) contributes
+    ``max(d(a, p) - d(a, n) + margin, 0)``. With ``remove_easy`` (Hermans's
+    "BA≠0") the sum is divided by the number of triplets with a positive loss,
+    so easy triplets do not dilute the gradient; otherwise by all valid ones.
+
+    Parameters
+    ----------
+    y_true : tensor of shape (batch,) or (batch, 1), int
+    y_pred : tensor of shape (batch, dim), float
+    margin : float, default=1.0
+    distance_metric : {"L2", "squared-L2", "angular"} or callable, default="L2"
+    remove_easy : bool, default=True
+
+    Returns
+    -------
+    scalar tensor, dtype of ``y_pred``; 0 when the batch has no valid triplet.
+    """
+    distance_metric = _check_metric(distance_metric)
+    labels, embeddings, input_dtype = _prepare(y_true, y_pred)
+    dtype = embeddings.dtype
+    distances = _distance_matrix(embeddings, distance_metric)
+    batch_size = ops.shape(labels)[0]
+    adjacency = ops.equal(labels, ops.transpose(labels))
+    positive = ops.cast(adjacency, dtype) - ops.eye(batch_size, dtype=dtype)  # (a, p)
+    negative = ops.cast(ops.logical_not(adjacency), dtype)  # (a, n)
+    valid = ops.expand_dims(positive, 2) * ops.expand_dims(negative, 1)  # (a, p, n)
+    losses = ops.maximum(ops.expand_dims(distances, 2) - ops.expand_dims(distances, 1) + margin, 0.0) * valid
+    if remove_easy:
+        count = ops.sum(ops.cast(losses > 1e-16, dtype))
+    else:
+        count = ops.sum(valid)
+    loss = ops.sum(losses) / ops.maximum(count, 1.0)
+    return _restore_dtype(loss, input_dtype)
+
+
+@keras.saving.register_keras_serializable(package="cvhelpers")
+class TripletBatchAllLoss(keras.losses.Loss):
+    """Keras loss for :func:`triplet_batch_all_loss` (not in TFA).
+
+    Parameters
+    ----------
+    margin : float, default=1.0
+    distance_metric : {"L2", "squared-L2", "angular"} or callable, default="L2"
+    remove_easy : bool, default=True
+    name : str, optional
+    """
+
+    def __init__(self, margin=1.0, distance_metric="L2", remove_easy=True, name=None, **kwargs):
+        super().__init__(name=name or "triplet_batch_all_loss", reduction="none", dtype=kwargs.get("dtype"))
+        self.margin = _check_margin(margin)
+        self.distance_metric = _check_metric(distance_metric)
+        self.remove_easy = bool(remove_easy)
+
+    def call(self, y_true, y_pred):
+        return triplet_batch_all_loss(y_true, y_pred, self.margin, self.distance_metric, self.remove_easy)
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "margin": self.margin,
+            "distance_metric": self.distance_metric,
+            "remove_easy": self.remove_easy,
+        }
 
 
 def _check_margin(margin):

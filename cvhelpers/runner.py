@@ -132,15 +132,27 @@ def run_notebooks(
     list of NotebookRun
         One per executed notebook; the last one failed if any did.
     """
-    import papermill
-
     build_dir = Path(build_dir)
     out_dir = build_dir / "notebooks"
     out_dir.mkdir(parents=True, exist_ok=True)
     parameters = dict(parameters or {})
     environment = {f"CVLAB_{key.upper()}": str(value) for key, value in parameters.items()}
     environment["CVLAB_RESULTS_DIR"] = str((build_dir / "results").resolve())
+    saved_environment = {key: os.environ.get(key) for key in environment}
     os.environ.update(environment)  # the kernel inherits the runner's environment
+    try:
+        return _run_all(notebooks, build_dir, out_dir, parameters, kernel_name, progress)
+    finally:
+        for key, value in saved_environment.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _run_all(notebooks, build_dir, out_dir, parameters, kernel_name, progress):
+    import papermill
+
     if progress is None:
         progress = sys.stdout.isatty()
 

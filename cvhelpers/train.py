@@ -201,6 +201,7 @@ def fit(
         steps_per_epoch=steps_per_epoch,
         class_weight=class_weight,
         callbacks=all_callbacks,
+        shuffle=False,  # the tf.data pipeline shuffles
         verbose=0,
     )
     seconds = time.perf_counter() - started

@@ -1,0 +1,494 @@
+"""Siamese and triplet networks for one-shot recognition.
+
+One-shot recognition learns a similarity function: an embedding network f
+maps an image to a unit vector, ``d(a, b) = ||f(a) - f(b)||_2``, and two images
+are "the same" when ``d <= T``. This module holds the pieces of notebook 07:
+
+* :func:`embedding_network`: a small CNN with an L2-normalized output;
+* :class:`PKBatches` (P classes × K images, for the triplet losses) and
+  :class:`PairBatches` (same/different pairs, for the contrastive loss), both
+  ``keras.utils.PyDataset`` s seeded for reproducibility;
+* :func:`siamese_pair_model`: the two-tower network that outputs ``d``;
+* :func:`make_pairs`, :func:`choose_threshold`, :func:`verification_metrics`:
+  verification with a threshold chosen on validation pairs;
+* :func:`sample_episodes`, :func:`episode_accuracy`, :func:`mean_ci`: N-way
+  k-shot identification over many episodes with 95% confidence intervals;
+* :func:`pixel_features`: the raw-pixel nearest-neighbour baseline.
+
+Used in notebook 07.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+__all__ = [
+    "embedding_network",
+    "PKBatches",
+    "PairBatches",
+    "siamese_pair_model",
+    "embed",
+    "pixel_features",
+    "make_pairs",
+    "pair_distances",
+    "choose_threshold",
+    "verification_metrics",
+    "sample_episodes",
+    "episode_accuracy",
+    "mean_ci",
+]
+
+
+def _as_images(x) -> np.ndarray:
+    """(n, h, w) or (n, h, w, 1) uint8/float -> (n, h, w, 1) float32 in [0, 1]."""
+    x = np.asarray(x)
+    if x.ndim == 3:
+        x = x[..., None]
+    if x.ndim != 4:
+        raise ValueError(f"x must have shape (n, h, w) or (n, h, w, c), got {x.shape}")
+    return x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x.astype(np.float32)
+
+
+def embedding_network(
+    input_shape=(28, 28, 1),
+    embedding_dim: int = 64,
+    filters=(64, 64, 64, 64),
+    normalize: bool = True,
+    seed: int | None = None,
+    name: str = "embedding",
+):
+    """A CNN that maps an image to an embedding, L2-normalized by default.
+
+    Each block is Conv 3×3 → BatchNorm → ReLU → MaxPool 2×2 (the "4 blocks of
+    64 filters" of Vinyals et al. 2016 and Snell et al. 2017), then a dense
+    projection and, with ``normalize``, a ``UnitNormalization`` layer, so
+    embeddings lie on the unit sphere and distances are in [0, 2].
+
+    Parameters
+    ----------
+    input_shape : tuple of int, default=(28, 28, 1)
+        Images as float32 in [0, 1].
+    embedding_dim : int, default=64
+    filters : sequence of int, default=(64, 64, 64, 64)
+        Filters per block; one block per entry.
+    normalize : bool, default=True
+        Without it the embedding can shrink towards one point (collapse).
+    seed : int, optional
+        Seeds the initializers.
+    name : str, default="embedding"
+
+    Returns
+    -------
+    keras.Model
+        (batch, *input_shape) float32 -> (batch, embedding_dim) float32.
+    """
+    if embedding_dim < 1 or len(filters) < 1:
+        raise ValueError(f"embedding_dim and len(filters) must be >= 1, got {embedding_dim}, {len(filters)}")
+    inputs = keras.Input(shape=tuple(input_shape))
+    x = inputs
+    for index, width in enumerate(filters):
+        init = keras.initializers.HeNormal(seed=None if seed is None else seed + index)
+        x = keras.layers.Conv2D(width, 3, padding="same", use_bias=False, kernel_initializer=init)(x)
+        x = keras.layers.BatchNormalization()(x)
+        x = keras.layers.ReLU()(x)
+        if min(x.shape[1], x.shape[2]) >= 2:
+            x = keras.layers.MaxPooling2D(2)(x)
+    x = keras.layers.Flatten()(x)
+    init = keras.initializers.GlorotUniform(seed=None if seed is None else seed + len(filters))
+    x = keras.layers.Dense(embedding_dim, kernel_initializer=init)(x)
+    if normalize:
+        x = keras.layers.UnitNormalization()(x)
+    return keras.Model(inputs, x, name=name)
+
+
+def _class_index(y):
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-D labels, got shape {y.shape}")
+    classes, inverse = np.unique(y, return_inverse=True)
+    members = [np.flatnonzero(inverse == c) for c in range(len(classes))]
+    return classes, members
+
+
+def _pk_indices(members, p, k, rng):
+    """One P×K batch of indices: P distinct classes, K distinct images each."""
+    eligible = [m for m in members if len(m) >= k]
+    chosen = rng.choice(len(eligible), p, replace=False)
+    return np.concatenate([rng.choice(eligible[c], k, replace=False) for c in chosen])
+
+
+class _SeededBatches:
+    """Mixin: reproducible per-batch generators."""
+
+    def _rng(self, index):
+        return np.random.default_rng([self.seed, self.epoch, index])
+
+    def on_epoch_end(self):
+        self.epoch += 1
+
+
+class PKBatches(_SeededBatches, keras.utils.PyDataset):
+    """P×K batches for triplet losses: P classes, K images of each.
+
+    Every anchor then has K - 1 positives and (P - 1)·K negatives in its
+    batch, which batch-hard and semi-hard mining need. A random batch of
+    many classes would hold almost no positive pair.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n, h, w) or (n, h, w, 1)
+        uint8 (scaled to [0, 1]) or float.
+    y : ndarray of shape (n,), int
+    p, k : int
+        Classes per batch and images per class (batch size P·K).
+    steps : int
+        Batches per epoch.
+    seed : int, default=0
+        Batch ``i`` of epoch ``e`` depends only on ``(seed, e, i)``.
+
+    Yields
+    ------
+    (x_batch, y_batch) : (P·K, h, w, 1) float32 and (P·K,) int32
+    """
+
+    def __init__(self, x, y, p: int = 16, k: int = 4, steps: int = 100, seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.x = _as_images(x)
+        self.y = np.asarray(y)
+        if len(self.x) != len(self.y):
+            raise ValueError(f"x and y must have the same length, got {len(self.x)} and {len(self.y)}")
+        self.classes, self.members = _class_index(self.y)
+        if k < 2:
+            raise ValueError(f"k must be >= 2 so every anchor has a positive, got {k}")
+        n_eligible = sum(len(m) >= k for m in self.members)
+        if p < 2 or p > n_eligible:
+            raise ValueError(f"p must be in [2, {n_eligible}] (classes with >= k={k} images), got {p}")
+        if steps < 1:
+            raise ValueError(f"steps must be >= 1, got {steps}")
+        self.p, self.k, self.steps, self.seed, self.epoch = int(p), int(k), int(steps), int(seed), 0
+
+    def __len__(self):
+        return self.steps
+
+    def indices(self, index: int) -> np.ndarray:
+        """The image indices of batch ``index``, shape (P·K,), grouped by class."""
+        return _pk_indices(self.members, self.p, self.k, self._rng(index))
+
+    def __getitem__(self, index):
+        picks = self.indices(index)
+        return self.x[picks], self.y[picks].astype(np.int32)
+
+
+def make_pairs(y, n_pairs: int, positive_fraction: float = 0.5, seed: int = 0) -> tuple:
+    """Random same/different pairs of distinct images.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n,), int
+    n_pairs : int
+    positive_fraction : float, default=0.5
+        Share of "same" pairs.
+    seed : int, default=0
+
+    Returns
+    -------
+    first, second : ndarray of shape (n_pairs,), int
+        Image indices, never equal within a pair.
+    same : ndarray of shape (n_pairs,), int
+        1 where both images have the same label.
+    """
+    if not 0 <= positive_fraction <= 1:
+        raise ValueError(f"positive_fraction must be in [0, 1], got {positive_fraction}")
+    if n_pairs < 1:
+        raise ValueError(f"n_pairs must be >= 1, got {n_pairs}")
+    classes, members = _class_index(y)
+    if len(classes) < 2:
+        raise ValueError("y must hold at least two classes")
+    rng = np.random.default_rng(seed)
+    n_same = int(round(n_pairs * positive_fraction))
+    multi = [m for m in members if len(m) >= 2]
+    if n_same and not multi:
+        raise ValueError("no class has two images, so there is no same pair")
+    first, second = [], []
+    for _ in range(n_same):
+        a, b = rng.choice(multi[rng.integers(len(multi))], 2, replace=False)
+        first.append(a)
+        second.append(b)
+    for _ in range(n_pairs - n_same):
+        c1, c2 = rng.choice(len(members), 2, replace=False)
+        first.append(rng.choice(members[c1]))
+        second.append(rng.choice(members[c2]))
+    same = np.r_[np.ones(n_same, int), np.zeros(n_pairs - n_same, int)]
+    order = rng.permutation(n_pairs)
+    return np.array(first)[order], np.array(second)[order], same[order]
+
+
+class PairBatches(_SeededBatches, keras.utils.PyDataset):
+    """Balanced same/different pairs for a Siamese network with contrastive loss.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n, h, w) or (n, h, w, 1)
+    y : ndarray of shape (n,), int
+    batch_size : int, default=64
+    steps : int, default=100
+    seed : int, default=0
+
+    Yields
+    ------
+    ((x1, x2), same) : two (batch, h, w, 1) float32 and (batch,) float32
+    """
+
+    def __init__(self, x, y, batch_size: int = 64, steps: int = 100, seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.x = _as_images(x)
+        self.y = np.asarray(y)
+        if len(self.x) != len(self.y):
+            raise ValueError(f"x and y must have the same length, got {len(self.x)} and {len(self.y)}")
+        if batch_size < 2 or steps < 1:
+            raise ValueError(f"batch_size must be >= 2 and steps >= 1, got {batch_size}, {steps}")
+        self.batch_size, self.steps, self.seed, self.epoch = int(batch_size), int(steps), int(seed), 0
+
+    def __len__(self):
+        return self.steps
+
+    def __getitem__(self, index):
+        first, second, same = make_pairs(self.y, self.batch_size, seed=[self.seed, self.epoch, index])
+        return (self.x[first], self.x[second]), same.astype(np.float32)
+
+
+def siamese_pair_model(embedding):
+    """Two towers sharing ``embedding``; the output is their Euclidean distance.
+
+    Train it with :class:`cvhelpers.losses.ContrastiveLoss` on
+    :class:`PairBatches`.
+
+    Parameters
+    ----------
+    embedding : keras.Model
+        (batch, h, w, c) -> (batch, dim).
+
+    Returns
+    -------
+    keras.Model
+        Inputs ``[x1, x2]``, output (batch,) float32 distances.
+    """
+    from keras import ops
+
+    shape = embedding.input_shape[1:]
+    first, second = keras.Input(shape), keras.Input(shape)
+    e1, e2 = embedding(first), embedding(second)
+    distance = keras.layers.Lambda(
+        lambda pair: ops.sqrt(ops.maximum(ops.sum(ops.square(pair[0] - pair[1]), axis=1), 1e-12)),
+        name="distance",
+    )([e1, e2])
+    return keras.Model([first, second], distance, name="siamese")
+
+
+def embed(model, x, batch_size: int = 512) -> np.ndarray:
+    """Embeddings of images, shape (n, dim), float32 (inference mode)."""
+    return np.asarray(model.predict(_as_images(x), batch_size=batch_size, verbose=0), np.float32)
+
+
+def pixel_features(x) -> np.ndarray:
+    """Raw pixels as unit vectors, shape (n, h·w·c), float32: the baseline's "embedding".
+
+    Nearest neighbour on these is nearest neighbour by pixel correlation (on
+    centred, unit-length vectors, Euclidean distance ranks like correlation).
+    """
+    flat = _as_images(x).reshape(len(x), -1)
+    flat = flat - flat.mean(axis=1, keepdims=True)
+    return flat / np.maximum(np.linalg.norm(flat, axis=1, keepdims=True), 1e-8)
+
+
+def pair_distances(features, first, second) -> np.ndarray:
+    """Euclidean distances between ``features[first]`` and ``features[second]``, shape (m,)."""
+    features = np.asarray(features, np.float32)
+    return np.linalg.norm(features[np.asarray(first)] - features[np.asarray(second)], axis=1)
+
+
+def verification_metrics(distances, same, threshold: float) -> dict:
+    """Decide "same" when ``d <= threshold`` and score the decisions.
+
+    Parameters
+    ----------
+    distances : ndarray of shape (m,), float
+    same : ndarray of shape (m,), int or bool
+        1 for a same pair.
+    threshold : float
+
+    Returns
+    -------
+    dict
+        ``accuracy``, ``far`` (false-accept rate: different pairs accepted),
+        ``frr`` (false-reject rate: same pairs rejected), ``tar`` (1 - frr),
+        ``threshold``.
+    """
+    distances, same = np.asarray(distances, float), np.asarray(same).astype(bool)
+    if distances.shape != same.shape:
+        raise ValueError(f"distances and same must have the same shape, got {distances.shape}, {same.shape}")
+    accept = distances <= threshold
+    far = float(accept[~same].mean()) if (~same).any() else float("nan")
+    frr = float((~accept[same]).mean()) if same.any() else float("nan")
+    return {
+        "threshold": float(threshold),
+        "accuracy": float((accept == same).mean()),
+        "far": far,
+        "frr": frr,
+        "tar": 1.0 - frr,
+    }
+
+
+def choose_threshold(distances, same, target_far: float | None = None) -> float:
+    """Choose T on validation pairs, for the best accuracy or a target false-accept rate.
+
+    Candidates are the midpoints between consecutive sorted distances (and
+    values just outside the range), so the choice does not depend on ties.
+
+    Parameters
+    ----------
+    distances : ndarray of shape (m,), float
+    same : ndarray of shape (m,), int or bool
+    target_far : float in [0, 1], optional
+        ``None``: the T with the highest accuracy (the smallest such T).
+        Otherwise the largest T whose false-accept rate is at most
+        ``target_far`` (the most same pairs accepted within that budget).
+
+    Returns
+    -------
+    float
+    """
+    distances, same = np.asarray(distances, float), np.asarray(same).astype(bool)
+    if distances.ndim != 1 or distances.shape != same.shape or len(distances) == 0:
+        raise ValueError("distances and same must be 1-D arrays of the same, non-zero length")
+    if target_far is not None and not 0 <= target_far <= 1:
+        raise ValueError(f"target_far must be in [0, 1] or None, got {target_far}")
+    values = np.unique(distances)
+    candidates = np.r_[values[0] - 1e-6, (values[:-1] + values[1:]) / 2, values[-1] + 1e-6]
+    accept = distances[None, :] <= candidates[:, None]
+    if target_far is None:
+        accuracy = (accept == same[None, :]).mean(axis=1)
+        return float(candidates[np.argmax(accuracy)])
+    if not (~same).any():
+        return float(candidates[-1])
+    far = accept[:, ~same].mean(axis=1)
+    return float(candidates[np.flatnonzero(far <= target_far + 1e-12).max()])
+
+
+def sample_episodes(
+    y,
+    n_way: int,
+    k_shot: int = 1,
+    n_query: int = 1,
+    episodes: int = 400,
+    groups=None,
+    seed: int = 0,
+) -> tuple:
+    """N-way k-shot episodes: N classes, k support and ``n_query`` query images each.
+
+    A query is never one of the support images of its episode: both are drawn
+    without replacement from the same class.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n,), int
+        Class of every image.
+    n_way, k_shot, n_query : int
+    episodes : int, default=400
+    groups : ndarray of shape (n,), optional
+        E.g. the alphabet of every image: all N classes of an episode then come
+        from one group (the harder "within one alphabet" test); groups with
+        fewer than N eligible classes are skipped.
+    seed : int, default=0
+
+    Returns
+    -------
+    support : ndarray of shape (episodes, n_way, k_shot), int
+        Image indices; ``support[e, c]`` are the shots of the episode's class c.
+    query : ndarray of shape (episodes, n_way * n_query), int
+    query_class : ndarray of shape (episodes, n_way * n_query), int
+        The position (0..n_way-1) of each query's class in ``support[e]``.
+    """
+    if n_way < 2 or k_shot < 1 or n_query < 1 or episodes < 1:
+        raise ValueError(
+            f"need n_way >= 2, k_shot >= 1, n_query >= 1, episodes >= 1, got {n_way}, {k_shot}, {n_query}, {episodes}"
+        )
+    y = np.asarray(y)
+    classes, members = _class_index(y)
+    eligible = np.array([len(m) >= k_shot + n_query for m in members])
+    if groups is None:
+        pools = [np.flatnonzero(eligible)]
+    else:
+        groups = np.asarray(groups)
+        if groups.shape != y.shape:
+            raise ValueError(f"groups must have the shape of y {y.shape}, got {groups.shape}")
+        class_group = np.array([groups[m[0]] for m in members])
+        pools = [np.flatnonzero(eligible & (class_group == g)) for g in np.unique(class_group)]
+    pools = [pool for pool in pools if len(pool) >= n_way]
+    if not pools:
+        raise ValueError(
+            f"n_way={n_way} is more than the classes with >= k_shot + n_query = {k_shot + n_query} images"
+            + (" in any one group" if groups is not None else "")
+        )
+    rng = np.random.default_rng(seed)
+    support = np.zeros((episodes, n_way, k_shot), int)
+    query = np.zeros((episodes, n_way * n_query), int)
+    query_class = np.zeros((episodes, n_way * n_query), int)
+    for e in range(episodes):
+        pool = pools[rng.integers(len(pools))]
+        chosen = rng.choice(pool, n_way, replace=False)
+        for c, cls in enumerate(chosen):
+            picks = rng.choice(members[cls], k_shot + n_query, replace=False)
+            support[e, c] = picks[:k_shot]
+            query[e, c * n_query : (c + 1) * n_query] = picks[k_shot:]
+            query_class[e, c * n_query : (c + 1) * n_query] = c
+    return support, query, query_class
+
+
+def episode_accuracy(features, support, query, query_class) -> np.ndarray:
+    """Accuracy of each episode, nearest prototype by Euclidean distance.
+
+    The prototype of a class is the mean of its k support embeddings (for
+    k = 1, the support image itself: nearest neighbour).
+
+    Parameters
+    ----------
+    features : ndarray of shape (n, dim), float
+        Embeddings (or :func:`pixel_features`) of every image.
+    support, query, query_class : from :func:`sample_episodes`
+
+    Returns
+    -------
+    ndarray of shape (episodes,), float
+    """
+    features = np.asarray(features, np.float32)
+    prototypes = features[support].mean(axis=2)  # (E, N, dim)
+    queries = features[query]  # (E, Q, dim)
+    distances = ((queries[:, :, None, :] - prototypes[:, None, :, :]) ** 2).sum(-1)  # (E, Q, N)
+    return (distances.argmin(-1) == query_class).mean(axis=1)
+
+
+def mean_ci(values, confidence: float = 0.95) -> tuple:
+    """Mean and half-width of its normal-approximation confidence interval.
+
+    Parameters
+    ----------
+    values : ndarray of shape (m,), float
+        E.g. per-episode accuracies.
+    confidence : float, default=0.95
+
+    Returns
+    -------
+    (mean, half_width) : tuple of float
+        The interval is ``mean ± half_width``.
+    """
+    from scipy import stats
+
+    values = np.asarray(values, float)
+    if values.size < 2:
+        raise ValueError(f"values needs at least 2 entries, got {values.size}")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    return float(values.mean()), float(z * values.std(ddof=1) / np.sqrt(values.size))

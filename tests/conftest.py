@@ -1,0 +1,26 @@
+"""Shared fixtures. TensorFlow logging is quietened before any test imports it."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import numpy as np
+import pytest
+
+from cvhelpers import datasets
+
+
+@pytest.fixture(scope="session")
+def fashion():
+    """The real Fashion-MNIST, loaded once per test session."""
+    return datasets.load_fashion_mnist()
+
+
+@pytest.fixture
+def tiny_images():
+    """60 random 28x28 uint8 images in 3 classes of 30, 20 and 10."""
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, size=(60, 28, 28), dtype=np.uint8)
+    y = np.repeat([0, 1, 2], [30, 20, 10])
+    return x, y
