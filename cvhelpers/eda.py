@@ -725,7 +725,10 @@ def effective_number(counts, beta: float = 0.999) -> np.ndarray:
         raise ValueError(f"counts must be a 1-D array of non-negative numbers, got {counts!r}")
     if not isinstance(beta, (int, float, np.floating)) or not 0 <= beta < 1:
         raise ValueError(f"beta must be a number in [0, 1), got {beta!r}")
-    return -np.expm1(counts * np.log1p(-beta)) / beta if beta > 0 else np.minimum(counts, 1.0)
+    if beta == 0:
+        return np.minimum(counts, 1.0)
+    # expm1/log keep precision when beta is close to 1 (1 - beta^n is tiny).
+    return -np.expm1(counts * np.log(beta)) / (1.0 - beta)
 
 
 def imbalance_table(labels, class_names=None, beta: float = 0.999):
@@ -1105,7 +1108,7 @@ def read_exif(paths):
     -------
     pandas.DataFrame
         One row per path: ``path, format, width, height, has_exif, make,
-        model, camera ("make model" or "unknown"), taken (Timestamp, from
+        model, camera ("make model", without a repeated make, or "unknown"), taken (Timestamp, from
         DateTimeOriginal, else DateTime), year, has_gps, orientation (1-8 or
         NaN), dpi (from EXIF XResolution, else the file's dpi), error``.
     """
@@ -1143,13 +1146,18 @@ def read_exif(paths):
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
-    frame["camera"] = [
-        " ".join(part for part in (make, model) if part) or "unknown"
-        for make, model in zip(frame["make"], frame["model"])
-    ]
+    frame["camera"] = [_camera_name(make, model) for make, model in zip(frame["make"], frame["model"])]
     frame["taken"] = pd.to_datetime(frame["taken"], format="%Y:%m:%d %H:%M:%S", errors="coerce")
     frame["year"] = frame["taken"].dt.year
     return frame
+
+
+def _camera_name(make, model) -> str:
+    make = make if isinstance(make, str) else ""
+    model = model if isinstance(model, str) else ""
+    if make and model.lower().startswith(make.split()[0].lower()):
+        return model  # "Canon" + "Canon PowerShot S50" -> "Canon PowerShot S50"
+    return " ".join(part for part in (make, model) if part) or "unknown"
 
 
 def _clean(value):
