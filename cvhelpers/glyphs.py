@@ -69,7 +69,7 @@ __all__ = [
 
 NOTO_DIR = Path("/usr/share/fonts/truetype/noto")
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
-_RENDER_VERSION = 4  # bump when rendering changes, so old caches are not reused
+_RENDER_VERSION = 5  # bump when rendering changes, so old caches are not reused
 _MASTER = 64  # side of the clean high-resolution rendering, px
 
 # Fonts that are not a script, or a second style of a script that another font covers.
@@ -163,6 +163,8 @@ def script_letters(font_path, script: str) -> list:
         char = chr(cp)
         if not unicodedata.category(char).startswith("L") or unicodedata.decomposition(char):
             continue
+        if 0xFB50 <= cp <= 0xFDFF or 0xFE70 <= cp <= 0xFEFF:
+            continue  # Arabic presentation forms (a few have no decomposition)
         name = unicodedata.name(char, "")
         if shared:
             low, high = _SHARED_RANGES[script.upper()]
@@ -701,4 +703,4 @@ def load_faces(name: str = "olivetti", data_home=None, min_faces_per_person: int
     images = np.asarray(bunch.images, np.float32)
     if images.max() <= 1.0:
         images = images * 255
-    return FaceSet(np.clip(images, 0, 255).astype(np.uint8), np.asarray(bunch.target, int), names)
+    return FaceSet(np.clip(np.round(images), 0, 255).astype(np.uint8), np.asarray(bunch.target, int), names)
