@@ -63,6 +63,7 @@ __all__ = [
     "effective_number",
     "imbalance_table",
     "resize_batch",
+    "limit_size",
     "class_mean_images",
     "perceptual_hash",
     "hamming_distance",
@@ -837,6 +838,40 @@ def resize_batch(images, size=(32, 32)) -> np.ndarray:
         lambda b: _resize_float(_to_float(b) if channels == 1 else _rgb(_to_float(b)), size),
         dtype=np.float32,
     )
+
+
+def limit_size(images, max_side: int = 512) -> list:
+    """Shrink images whose longer side exceeds ``max_side``, keeping the aspect ratio.
+
+    Large photos make every statistic slow and memory-hungry; statistics
+    such as edge density then describe the images at a comparable scale.
+    Uses ``cv2.resize`` with area interpolation, one call per large image.
+
+    Parameters
+    ----------
+    images : ndarray (n, h, w[, c]) or list of ndarray (h, w[, c]), uint8
+    max_side : int, default=512
+
+    Returns
+    -------
+    list of ndarray (h', w'[, c]), same dtype
+        Images already small enough are returned as they are (not copied).
+    """
+    import cv2
+
+    if not isinstance(max_side, (int, np.integer)) or max_side < 1:
+        raise ValueError(f"max_side must be a positive int, got {max_side!r}")
+    out = []
+    for index, image in enumerate(images):
+        array = _check_array(image, f"images[{index}]", batched=False)
+        height, width = array.shape[:2]
+        if max(height, width) > max_side:
+            scale = max_side / max(height, width)
+            size = (max(1, round(width * scale)), max(1, round(height * scale)))
+            array = cv2.resize(array, size, interpolation=cv2.INTER_AREA)
+            array = array[..., None] if array.ndim == 2 else array
+        out.append(array if np.asarray(image).ndim == 3 else array[..., 0])
+    return out
 
 
 def class_mean_images(images, labels, size=(32, 32)):

@@ -79,7 +79,8 @@ def make_dataset(
         Labels. With ``num_classes`` integer labels become one-hot rows.
     batch_size : int, default=128
     shuffle : bool, default=True
-        Reshuffle every epoch, reproducibly from ``seed``.
+        Reshuffle every epoch, reproducibly from ``seed`` together with
+        TensorFlow's global seed (call ``keras.utils.set_random_seed`` first).
     seed : int or None, default=0
     augment : callable, optional
         Applied per batch: a Keras augmentation layer or ``keras.Sequential``
