@@ -28,6 +28,7 @@ __all__ = [
     "class_priors",
     "LogitAdjustedLoss",
     "posthoc_logit_adjustment",
+    "choose_tau",
     "sigmoid_focal_crossentropy",
     "SigmoidFocalCrossEntropy",
 ]
@@ -159,6 +160,38 @@ def posthoc_logit_adjustment(logits, priors, tau: float = 1.0) -> np.ndarray:
     if np.any(priors <= 0):
         raise ValueError("priors must be positive")
     return logits - tau * np.log(priors / priors.sum())
+
+
+def choose_tau(val_logits, y_val, priors, taus=None):
+    """Pick the post-hoc adjustment strength τ by validation balanced accuracy.
+
+    Parameters
+    ----------
+    val_logits : ndarray of shape (n, C)
+        The trained model's logits on the validation split (never the test set).
+    y_val : ndarray of shape (n,), int
+    priors : ndarray of shape (C,)
+    taus : sequence of float, optional
+        Candidates; default 0, 0.25, ..., 3.
+
+    Returns
+    -------
+    best_tau : float
+        The candidate with the highest balanced accuracy (the smallest on ties).
+    scores : dict of float to float
+        Balanced accuracy for every candidate.
+    """
+    from sklearn.metrics import balanced_accuracy_score
+
+    taus = np.arange(0.0, 3.01, 0.25) if taus is None else np.asarray(taus, dtype=np.float64)
+    if taus.size == 0:
+        raise ValueError("taus must hold at least one candidate")
+    scores = {
+        float(tau): float(balanced_accuracy_score(y_val, posthoc_logit_adjustment(val_logits, priors, tau).argmax(1)))
+        for tau in taus
+    }
+    best_tau = max(scores, key=lambda tau: (scores[tau], -tau))
+    return best_tau, scores
 
 
 def sigmoid_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False):

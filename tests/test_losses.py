@@ -99,3 +99,18 @@ def test_sigmoid_focal_matches_tensorflow_addons_definition():
     np.testing.assert_allclose(from_probabilities, expected, rtol=1e-3)
     plain = np.asarray(losses.sigmoid_focal_crossentropy(y, logits, alpha=None, gamma=None, from_logits=True))
     np.testing.assert_allclose(plain, bce.sum(-1), rtol=1e-4)
+
+
+def test_choose_tau_finds_the_prior_correction():
+    # Scores that are true log-likelihoods plus the log prior: tau = 1 undoes the prior exactly.
+    rng = np.random.default_rng(3)
+    priors = np.array([0.7, 0.2, 0.1])
+    y = np.repeat([0, 1, 2], 300)
+    likelihood = np.eye(3)[y] * 1.2 + rng.normal(size=(900, 3))
+    logits = likelihood + np.log(priors)
+    best, scores = losses.choose_tau(logits, y, priors, taus=[0.0, 0.5, 1.0, 2.0])
+    assert set(scores) == {0.0, 0.5, 1.0, 2.0}
+    assert scores[1.0] > scores[0.0] + 0.05
+    assert best in (0.5, 1.0)
+    with pytest.raises(ValueError, match="taus"):
+        losses.choose_tau(logits, y, priors, taus=[])

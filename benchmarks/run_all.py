@@ -1,0 +1,48 @@
+"""Run every benchmark in this folder, then print one table of their JSON results.
+
+Each benchmark is a script ``benchmarks/<name>.py`` that writes
+``build/bench/<name>.json``. ``make bench`` runs this file; pass names to run a
+subset: ``python benchmarks/run_all.py pipeline_overhead``.
+"""
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE.parent / "build" / "bench"
+
+
+def _flatten(values, prefix=""):
+    for key, value in values.items():
+        if isinstance(value, dict):
+            yield from _flatten(value, f"{prefix}{key}.")
+        elif isinstance(value, (int, float, str, bool)):
+            yield f"{prefix}{key}", value
+
+
+def main(names):
+    scripts = sorted(p for p in HERE.glob("*.py") if p.name != "run_all.py")
+    if names:
+        scripts = [p for p in scripts if p.stem in names]
+    failed = []
+    for script in scripts:
+        print(f"== {script.stem}", flush=True)
+        started = time.perf_counter()
+        code = subprocess.call([sys.executable, str(script)])
+        print(f"== {script.stem}: exit {code} after {time.perf_counter() - started:.0f} s", flush=True)
+        if code:
+            failed.append(script.stem)
+    print("\nResults (build/bench/*.json):")
+    for path in sorted(OUT.glob("*.json")):
+        print(f"\n[{path.stem}]")
+        for key, value in _flatten(json.loads(path.read_text())):
+            shown = f"{value:.4g}" if isinstance(value, float) else value
+            print(f"  {key:50s} {shown}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
