@@ -797,10 +797,14 @@ def _resize_float(values: np.ndarray, size) -> np.ndarray:
     """Area-resize a float batch (k, h, w, c) to (k, size[0], size[1], c)."""
     if values.shape[1:3] == tuple(size):
         return values
-    rows = _area_matrix(values.shape[1], size[0])
-    cols = _area_matrix(values.shape[2], size[1])
-    planes = np.moveaxis(values, -1, 1)  # (k, c, h, w): two batched matrix products
-    return np.ascontiguousarray(np.moveaxis(rows @ planes @ cols.T, 1, -1))
+    k, h, w, c = values.shape
+    rows = _area_matrix(h, size[0])
+    cols = _area_matrix(w, size[1])
+    # Two plain 2-D matrix products (BLAS) over all planes of the batch.
+    planes = np.ascontiguousarray(np.moveaxis(values, -1, 1), dtype=np.float32)  # (k, c, h, w)
+    narrow = (planes.reshape(-1, w) @ cols.T).reshape(k * c, h, size[1])
+    small = np.ascontiguousarray(narrow.transpose(0, 2, 1)).reshape(-1, h) @ rows.T  # (k c W, H)
+    return np.ascontiguousarray(small.reshape(k, c, size[1], size[0]).transpose(0, 3, 2, 1))
 
 
 def _check_size(size) -> tuple[int, int]:
