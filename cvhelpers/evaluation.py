@@ -30,6 +30,9 @@ __all__ = [
     "comparison_table",
     "plot_confusion_matrices",
     "plot_per_class_recall",
+    "most_confused_pairs",
+    "plot_roc_pr_curves",
+    "gather_methods",
 ]
 
 
@@ -316,3 +319,134 @@ def plot_per_class_recall(reports: dict, counts: dict, class_names, ax=None, tit
     ax.set_title(title)
     figure.tight_layout()
     return figure
+
+
+def most_confused_pairs(confusion, class_names, k: int = 5):
+    """The ``k`` largest off-diagonal cells of a confusion matrix.
+
+    Parameters
+    ----------
+    confusion : ndarray of shape (C, C)
+        Rows are true classes, columns predictions.
+    class_names : sequence of str
+    k : int, default=5
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``true, predicted, count, share_of_true`` (the fraction of the
+        true class sent to that prediction), largest count first.
+    """
+    import pandas as pd
+
+    confusion = np.asarray(confusion)
+    if confusion.ndim != 2 or confusion.shape[0] != confusion.shape[1]:
+        raise ValueError(f"confusion must be a square matrix, got shape {confusion.shape}")
+    if len(class_names) != len(confusion):
+        raise ValueError(f"class_names has {len(class_names)} names for {len(confusion)} classes")
+    off = confusion.astype(np.float64).copy()
+    np.fill_diagonal(off, -1)
+    order = np.argsort(off, axis=None)[::-1][:k]
+    rows = []
+    for flat in order:
+        true, predicted = np.unravel_index(flat, off.shape)
+        if off[true, predicted] <= 0:
+            break
+        support = confusion[true].sum()
+        rows.append({
+            "true": class_names[true], "predicted": class_names[predicted],
+            "count": int(confusion[true, predicted]), "share_of_true": confusion[true, predicted] / max(support, 1),
+        })
+    return pd.DataFrame(rows, columns=["true", "predicted", "count", "share_of_true"])
+
+
+def plot_roc_pr_curves(y_true, scores_by_method: dict, class_names, classes=None):
+    """One-vs-rest ROC and precision-recall curves per class, for several methods.
+
+    Parameters
+    ----------
+    y_true : ndarray of shape (n,), int
+    scores_by_method : dict of str to ndarray (n, C)
+        Logits or probabilities per method (softmax is applied to logits).
+    class_names : sequence of str
+    classes : sequence of int, optional
+        Which classes to draw (one column each); default all.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two rows: ROC (with AUC in the legend) and PR (with average precision
+        and the chance level, the class's share of the data).
+    """
+    import matplotlib.pyplot as plt
+    from sklearn import metrics
+
+    y_true = np.asarray(y_true)
+    classes = list(range(len(class_names))) if classes is None else list(classes)
+    figure, axes = plt.subplots(2, len(classes), figsize=(3.0 * len(classes), 6.0), squeeze=False)
+    for column, label in enumerate(classes):
+        positive = y_true == label
+        for name, scores in scores_by_method.items():
+            scores = np.asarray(scores, dtype=np.float64)
+            probabilities = scores if np.allclose(scores.sum(1), 1, atol=1e-4) and scores.min() >= 0 else _softmax(scores)
+            fpr, tpr, _ = metrics.roc_curve(positive, probabilities[:, label])
+            precision, recall, _ = metrics.precision_recall_curve(positive, probabilities[:, label])
+            auc = metrics.auc(fpr, tpr)
+            ap = metrics.average_precision_score(positive, probabilities[:, label])
+            axes[0, column].plot(fpr, tpr, label=f"{name} ({auc:.3f})")
+            axes[1, column].plot(recall, precision, label=f"{name} ({ap:.3f})")
+        axes[1, column].axhline(positive.mean(), color="gray", linestyle=":", linewidth=1)
+        axes[0, column].set_title(class_names[label], fontsize=9)
+        axes[0, column].set_xlabel("false positive rate", fontsize=8)
+        axes[1, column].set_xlabel("recall", fontsize=8)
+        for row in range(2):
+            axes[row, column].legend(fontsize=6, loc="lower right" if row == 0 else "lower left")
+            axes[row, column].tick_params(labelsize=7)
+    axes[0, 0].set_ylabel("true positive rate (ROC)")
+    axes[1, 0].set_ylabel("precision (PR)")
+    figure.tight_layout()
+    return figure
+
+
+#: Which notebook records which comparison of methods, for :func:`gather_methods`.
+METHOD_RECORDS = {
+    "02_augmentation": "notebook 02: augmentation",
+    "03_resampling": "notebook 03: resampling",
+    "04_class_weights_vs_focal_loss": "notebook 04: losses and weights",
+    "05_two_stage_and_self_supervised": "notebook 05: two-stage and self-supervised",
+    "06_gan_synthesis": "notebook 06: GAN synthesis",
+}
+
+
+def gather_methods(records: dict, expected=tuple(METHOD_RECORDS)):
+    """Every method of notebooks 02-06 in one table, missing notebooks marked.
+
+    Parameters
+    ----------
+    records : dict
+        ``cvhelpers.results.load_all()``: ``{record name: dict}``. A record
+        contributes rows through its ``"methods"`` entry, ``{method: {metric:
+        value}}``.
+    expected : sequence of str
+        Record names that should be there. A missing one, or one without
+        methods, becomes a row with ``status`` "missing: run notebook NN"
+        rather than silently disappearing.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (notebook, method), with columns ``notebook, method,
+        status`` and every metric the records carry.
+    """
+    import pandas as pd
+
+    rows = []
+    names = list(dict.fromkeys([*expected, *(n for n in records if "methods" in records[n])]))
+    for name in names:
+        methods = records.get(name, {}).get("methods")
+        if not methods:
+            rows.append({"notebook": name, "method": "—", "status": f"missing: run notebook {name[:2]}"})
+            continue
+        for method, values in methods.items():
+            rows.append({"notebook": name, "method": method, "status": "recorded", **values})
+    return pd.DataFrame(rows)

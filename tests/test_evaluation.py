@@ -90,3 +90,32 @@ def test_plots_return_figures():
     figure2 = evaluation.plot_per_class_recall({"m": report}, COUNTS, NAMES)
     assert len(figure2.axes[0].lines) == 1
     plt.close("all")
+
+
+def test_most_confused_pairs():
+    confusion = np.array([[50, 3, 7], [0, 40, 1], [12, 0, 30]])
+    pairs = evaluation.most_confused_pairs(confusion, ["a", "b", "c"], k=3)
+    assert pairs[["true", "predicted", "count"]].values.tolist() == [["c", "a", 12], ["a", "c", 7], ["a", "b", 3]]
+    assert pairs["share_of_true"].iloc[0] == pytest.approx(12 / 42)
+    assert len(evaluation.most_confused_pairs(np.eye(3, dtype=int), ["a", "b", "c"])) == 0
+    with pytest.raises(ValueError, match="square"):
+        evaluation.most_confused_pairs(np.zeros((2, 3)), ["a", "b"])
+
+
+def test_gather_methods_marks_missing_notebooks():
+    records = {
+        "03_resampling": {"methods": {"ce": {"balanced_accuracy": 0.8}, "ros": {"balanced_accuracy": 0.86}}},
+        "00_setup_and_data": {"counts": {}},
+    }
+    table = evaluation.gather_methods(records, expected=("02_augmentation", "03_resampling"))
+    assert table["method"].tolist() == ["—", "ce", "ros"]
+    assert table["status"].tolist() == ["missing: run notebook 02", "recorded", "recorded"]
+    assert table.loc[2, "balanced_accuracy"] == 0.86
+
+
+def test_roc_pr_figure():
+    import matplotlib.pyplot as plt
+
+    figure = evaluation.plot_roc_pr_curves(Y, {"m": SCORES, "n": -SCORES}, NAMES, classes=[0, 3])
+    assert len(figure.axes) == 4
+    plt.close("all")
