@@ -50,6 +50,7 @@ lab: setup
 	$(BIN)/jupyter lab notebooks/
 
 bench: setup
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[course,bench]"
 	$(BIN)/python benchmarks/run_all.py
 
 # Re-pin: resolve the newest allowed versions and rewrite constraints.txt.
