@@ -55,6 +55,7 @@ __all__ = [
     "standard_policy",
     "stock_standard_policy",
     "oversample_with_augmented_copies",
+    "xla_compiled",
     "augment_batch",
     "gallery",
     "parameter_gallery",
@@ -193,6 +194,11 @@ class RandomGeometric(_ImageLayer):
     fill_value : float, default=0.0
         For ``fill_mode="constant"``.
     interpolation : {"bilinear", "nearest"}, default="bilinear"
+    jit_compile : bool, default=True
+        Under TensorFlow, warp with an XLA-compiled gather kernel (about 3x
+        less CPU time than ``ImageProjectiveTransformV3``, same result);
+        ``False`` (or another backend, or ``fill_mode="wrap"``) uses
+        ``keras.ops.image.affine_transform``.
     seed : int, optional
 
     Input and output
@@ -217,6 +223,7 @@ class RandomGeometric(_ImageLayer):
         fill_mode="reflect",
         fill_value=0.0,
         interpolation="bilinear",
+        jit_compile=True,
         seed=None,
         **kwargs,
     ):
@@ -235,6 +242,9 @@ class RandomGeometric(_ImageLayer):
         self.fill_mode = fill_mode
         self.fill_value = float(fill_value)
         self.interpolation = interpolation
+        if not isinstance(jit_compile, bool):
+            raise TypeError(f"jit_compile must be a bool, got {jit_compile!r}")
+        self.jit_compile = jit_compile
         self.supports_jit = False
 
     def get_random_transformation(self, data, training=True, seed=None):
@@ -289,9 +299,12 @@ class RandomGeometric(_ImageLayer):
         squeeze = len(images.shape) == 3
         if squeeze:
             images = self.backend.numpy.expand_dims(images, 0)
-        out = self.backend.image.affine_transform(
-            images, matrix, interpolation=self.interpolation, fill_mode=self.fill_mode, fill_value=self.fill_value
-        )
+        if self.jit_compile and self.backend.name == "tensorflow" and self.fill_mode != "wrap":
+            out = _xla_warp(self.interpolation, self.fill_mode)(images, matrix, self.fill_value)
+        else:
+            out = self.backend.image.affine_transform(
+                images, matrix, interpolation=self.interpolation, fill_mode=self.fill_mode, fill_value=self.fill_value
+            )
         return self.backend.numpy.squeeze(out, 0) if squeeze else out
 
     def transform_single_image(self, image, transformation, training=True):
@@ -309,9 +322,129 @@ class RandomGeometric(_ImageLayer):
                 "fill_mode": self.fill_mode,
                 "fill_value": self.fill_value,
                 "interpolation": self.interpolation,
+                "jit_compile": self.jit_compile,
             }
         )
         return config
+
+
+_XLA_WARPS: dict = {}
+
+
+def _xla_warp(interpolation: str, fill_mode: str):
+    """An XLA-compiled warp ``(images, matrix, fill_value) -> images`` (TensorFlow).
+
+    TensorFlow's ``ImageProjectiveTransformV3`` CPU kernel recomputes the
+    projection and the fill mode for every channel of every pixel and cannot
+    be XLA-compiled. Written as gathers, XLA fuses the coordinate arithmetic,
+    the four taps and the blend into one loop: about 3x less CPU time per
+    224x224 RGB image, with the same results as the kernel (to float
+    round-off) for the "constant", "reflect" and "nearest" fill modes ("wrap"
+    keeps the kernel, whose wrap period differs).
+    """
+    key = (interpolation, fill_mode)
+    if key not in _XLA_WARPS:
+        import tensorflow as tf
+
+        def warp(images, matrix, fill_value):
+            return _gather_warp(tf, images, matrix, fill_value, interpolation, fill_mode)
+
+        _XLA_WARPS[key] = tf.function(warp, jit_compile=True, reduce_retracing=True)
+    return _XLA_WARPS[key]
+
+
+def _gather_warp(tf, images, matrix, fill_value, interpolation, fill_mode, out_dtype=None):
+    """Projective warp by gathers; ``matrix`` (b, 8) maps output to input pixels.
+
+    ``images`` may be uint8: the taps are gathered as uint8 (a quarter of the
+    memory traffic) and blended in ``out_dtype`` (default: the input dtype).
+    """
+    shape = tf.shape(images)
+    b, h, w, c = shape[0], shape[1], shape[2], shape[3]
+    out_dtype = out_dtype or images.dtype
+    hf, wf = tf.cast(h, tf.float32), tf.cast(w, tf.float32)
+    ys, xs = tf.meshgrid(tf.range(h, dtype=tf.float32), tf.range(w, dtype=tf.float32), indexing="ij")
+    m = tf.cast(matrix, tf.float32)[:, :, None, None]
+    k = m[:, 6] * xs + m[:, 7] * ys + 1.0
+    sx = (m[:, 0] * xs + m[:, 1] * ys + m[:, 2]) / k
+    sy = (m[:, 3] * xs + m[:, 4] * ys + m[:, 5]) / k
+    flat = tf.reshape(images, (-1, c))
+    base = tf.reshape(tf.range(b) * h * w, (-1, 1, 1))
+
+    def fix(index, size, sizef):
+        """Map integer coordinates (float) into range by the fill mode; also a validity mask."""
+        if fill_mode == "reflect":  # (d c b a | a b c d | d c b a)
+            period = 2.0 * sizef
+            index = tf.math.floormod(index, period)
+            index = tf.where(index >= sizef, period - 1.0 - index, index)
+        valid = (index >= 0.0) & (index <= sizef - 1.0)
+        return tf.cast(tf.clip_by_value(index, 0.0, sizef - 1.0), tf.int32), valid
+
+    def tap(yy, xx):
+        xi, valid_x = fix(xx, w, wf)
+        yi, valid_y = fix(yy, h, hf)
+        values = tf.cast(tf.gather(flat, base + yi * w + xi), out_dtype)
+        if fill_mode == "constant":
+            values = tf.where((valid_x & valid_y)[..., None], values, tf.cast(fill_value, out_dtype))
+        return values
+
+    if interpolation == "nearest":
+        out = tap(tf.round(sy), tf.round(sx))
+    else:
+        x0, y0 = tf.floor(sx), tf.floor(sy)
+        fx, fy = (sx - x0)[..., None], (sy - y0)[..., None]
+        top = tap(y0, x0) * (1.0 - fx) + tap(y0, x0 + 1.0) * fx
+        bottom = tap(y0 + 1.0, x0) * (1.0 - fx) + tap(y0 + 1.0, x0 + 1.0) * fx
+        out = top * (1.0 - fy) + bottom * fy
+    return _barrier(tf.reshape(out, shape))
+
+
+def _barrier(tensor):
+    """Stop XLA from fusing (and so recomputing) the gathers into later steps.
+
+    Without it, a following reduction (``RandomContrast``'s mean) and the
+    element-wise steps each re-run the four gathers.
+    """
+    try:
+        from tensorflow.compiler.tf2xla.python import xla
+    except ImportError:  # pragma: no cover - TF without tf2xla
+        return tensor
+    return xla.optimization_barrier(tensor)[0]
+
+
+def xla_compiled(augment):
+    """An ``images -> images`` function running ``augment`` XLA-compiled.
+
+    XLA fuses a policy's element-wise steps (brightness, contrast, erasing,
+    noise) and the warp into a few loops; on a CPU this cuts the time per
+    224×224 RGB image several-fold (see ``benchmarks/augment_throughput.py``).
+    Pass the result as ``augment`` to :func:`cvhelpers.pipeline.make_dataset`.
+    Random draws differ from the uncompiled layer's (XLA picks its own
+    random-number algorithm) but are still reproducible from the seeds.
+    Not for the label-mixing layers (``MixUp``, ``CutMix``).
+
+    Parameters
+    ----------
+    augment : keras layer (e.g. a policy) or callable
+        Called with ``training=True`` if it is a layer.
+
+    Returns
+    -------
+    callable
+        (b, h, w, c) float images -> same shape, float32; a ``tf.function``.
+    """
+    import tensorflow as tf
+
+    if not callable(augment):
+        raise TypeError(f"augment must be a Keras layer or a callable, got {augment!r}")
+    if getattr(augment, "takes_labels", False) or type(augment).__name__ in ("MixUp", "CutMix"):
+        raise TypeError(f"xla_compiled takes image-only augmentations, not {type(augment).__name__}")
+    kwargs = {"training": True} if isinstance(augment, keras.layers.Layer) else {}
+
+    def run(images):
+        return augment(images, **kwargs)
+
+    return tf.function(run, jit_compile=True, reduce_retracing=True)
 
 
 # --------------------------------------------------------------------------
@@ -639,7 +772,7 @@ def strong_policy(
         ]
     steps += [
         RandomGaussianNoise(0.03, value_range=value_range, seed=seed + 5),
-        layers.RandomErasing(factor=0.5, scale=(0.02, 0.2), fill_value=value_range[0], value_range=value_range, seed=seed + 6),
+        layers.RandomErasing(factor=(0.5, 0.5), scale=(0.02, 0.2), fill_value=value_range[0], value_range=value_range, seed=seed + 6),
     ]
     return keras.Sequential(steps, name=name)
 
@@ -662,7 +795,7 @@ def standard_policy(seed: int | None = 0, value_range=(0.0, 1.0), fill_mode: str
             RandomGeometric(flip="horizontal", rotation=15 / 360, translation=0.1, zoom=0.1, fill_mode=fill_mode, seed=seed),
             layers.RandomBrightness(0.2, value_range=value_range, seed=seed + 1),
             layers.RandomContrast(0.2, value_range=value_range, seed=seed + 2),
-            layers.RandomErasing(factor=0.5, scale=(0.02, 0.2), fill_value=value_range[0], value_range=value_range, seed=seed + 3),
+            layers.RandomErasing(factor=(0.5, 0.5), scale=(0.02, 0.2), fill_value=value_range[0], value_range=value_range, seed=seed + 3),
         ],
         name=name,
     )
@@ -680,7 +813,7 @@ def stock_standard_policy(seed: int | None = 0, value_range=(0.0, 1.0), fill_mod
             layers.RandomZoom(0.1, fill_mode=fill_mode, seed=seed + 6),
             layers.RandomBrightness(0.2, value_range=value_range, seed=seed + 1),
             layers.RandomContrast(0.2, value_range=value_range, seed=seed + 2),
-            layers.RandomErasing(factor=0.5, scale=(0.02, 0.2), fill_value=value_range[0], value_range=value_range, seed=seed + 3),
+            layers.RandomErasing(factor=(0.5, 0.5), scale=(0.02, 0.2), fill_value=value_range[0], value_range=value_range, seed=seed + 3),
         ],
         name=name,
     )
