@@ -144,17 +144,35 @@ def _batches(images, name: str = "images", chunk: int = _CHUNK) -> Iterator[tupl
             yield picked, np.stack([arrays[i] for i in picked])
 
 
+def _single_threaded_blas():
+    """A context in which BLAS uses one thread.
+
+    The matrix products here are small (one batch of images at a time);
+    a multi-threaded OpenBLAS spends more time waking its threads than
+    computing, up to 100 times more on a busy 2-core machine.
+    threadpoolctl comes with scikit-learn; without it nothing changes.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - scikit-learn always brings it
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def _map(images, function: Callable, name: str = "images", dtype=np.float64) -> np.ndarray:
     """Apply ``function(batch) -> (k, ...)`` over all batches, in input order."""
     out = None
     total = _num_images(images)
     if total == 0:
         raise ValueError(f"{name} is empty")
-    for indices, batch in _batches(images, name):
-        values = np.asarray(function(batch))
-        if out is None:
-            out = np.empty((total,) + values.shape[1:], dtype=dtype)
-        out[indices] = values
+    with _single_threaded_blas():
+        for indices, batch in _batches(images, name):
+            values = np.asarray(function(batch))
+            if out is None:
+                out = np.empty((total,) + values.shape[1:], dtype=dtype)
+            out[indices] = values
     return out
 
 
@@ -904,7 +922,7 @@ def class_mean_images(images, labels, size=(32, 32)):
         chosen = small[members]
         mean[label] = chosen.mean(axis=0)
         std[label] = chosen.std(axis=0)
-    return mean, std
+    return np.clip(mean, 0, 1, out=mean), std
 
 
 def perceptual_hash(images, hash_size: int = 8) -> np.ndarray:
@@ -1352,8 +1370,11 @@ def image_stats(
     batches = _batches(images)
     if progress:
         batches = tqdm(batches, desc="image stats", unit="batch")
-    for indices, batch in batches:
-        numbers[indices], hashes[indices] = _stats_batch(batch, edge_threshold, int(glcm_levels), int(border), tolerance)
+    with _single_threaded_blas():
+        for indices, batch in batches:
+            numbers[indices], hashes[indices] = _stats_batch(
+                batch, edge_threshold, int(glcm_levels), int(border), tolerance
+            )
     frame = pd.DataFrame(numbers, columns=list(STAT_COLUMNS[:-1]))
     for column in ("height", "width", "channels"):
         frame[column] = frame[column].astype(np.int64)
