@@ -525,7 +525,7 @@ def alpha_coverage(images) -> np.ndarray:
     return _map(images, _stat_alpha)
 
 
-def channel_histograms(images, labels=None, bins: int = 32) -> np.ndarray:
+def channel_histograms(images, labels=None, bins: int = 32, normalize: bool = True) -> np.ndarray:
     """Pixel-value histograms per channel, per class (question 3).
 
     Parameters
@@ -536,12 +536,16 @@ def channel_histograms(images, labels=None, bins: int = 32) -> np.ndarray:
         Class of each image; without it all images form one group.
     bins : int, default=32
         Bins over [0, 1]; a divisor of 256 keeps uint8 levels whole.
+    normalize : bool, default=True
+        Divide by each group's pixel count; ``False`` returns the counts
+        (which can be summed over groups).
 
     Returns
     -------
     ndarray of shape (n_groups, c, bins), float64
-        Each row sums to 1 (share of that group's pixels); ``c`` is 1 when
-        every image is gray-scale, else 3 (gray images count in all three).
+        Each row sums to 1 (share of that group's pixels), or pixel counts;
+        ``c`` is 1 when every image is gray-scale, else 3 (gray images
+        count in all three).
     """
     if not isinstance(bins, (int, np.integer)) or not 1 <= bins <= 256:
         raise ValueError(f"bins must be an int from 1 to 256, got {bins!r}")
@@ -557,6 +561,8 @@ def channel_histograms(images, labels=None, bins: int = 32) -> np.ndarray:
         index = index + (np.arange(channels) * bins) + (labels[indices] * channels * bins)[:, None, None, None]
         counts += np.bincount(index.ravel(), minlength=counts.size)
     counts = counts.reshape(groups, channels, bins).astype(np.float64)
+    if not normalize:
+        return counts
     with np.errstate(invalid="ignore"):
         return counts / counts.sum(axis=2, keepdims=True)
 

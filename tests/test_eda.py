@@ -313,3 +313,12 @@ def test_class_mean_images_known_values():
 def test_bad_arguments_raise_and_name_the_argument(call, error, word):
     with pytest.raises(error, match=word):
         call()
+
+
+def test_channel_histogram_counts_sum_over_groups():
+    rng = np.random.default_rng(3)
+    images = rng.integers(0, 256, (6, 5, 4, 3), dtype=np.uint8)
+    labels = np.array([0, 1, 1, 2, 2, 2])
+    counts = eda.channel_histograms(images, labels, bins=8, normalize=False)
+    assert_allclose(counts.sum(axis=0), eda.channel_histograms(images, bins=8, normalize=False)[0])
+    assert_allclose(counts.sum(axis=2), np.bincount(labels)[:, None] * 20)
