@@ -1,0 +1,128 @@
+"""Two-stage training: the balanced sampler, cRT, fine-tuning and DRW."""
+
+import keras
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+
+from cvhelpers import models, pipeline, train
+from cvhelpers.models import encoder_of
+
+
+@pytest.fixture(scope="module")
+def long_tail(fashion):
+    """A small long-tailed 4-class problem from real Fashion-MNIST (200/60/20/8)."""
+    rng = np.random.default_rng(0)
+    sizes = {0: 200, 1: 60, 7: 20, 9: 8}  # T-shirt, trouser, sneaker, ankle boot
+
+    def take(x, y, per_class):
+        chosen = np.concatenate([rng.choice(np.flatnonzero(y == c), n, replace=False) for c, n in per_class.items()])
+        labels = np.searchsorted(sorted(per_class), y[chosen])
+        return x[chosen], labels.astype(np.int64)
+
+    x_train, y_train = take(fashion.x_train, fashion.y_train, sizes)
+    x_val, y_val = take(fashion.x_test, fashion.y_test, {c: 40 for c in sizes})
+    return x_train, y_train, x_val, y_val
+
+
+@pytest.fixture(scope="module")
+def ce_model(long_tail):
+    x_train, y_train, x_val, y_val = long_tail
+    result = train.fit(
+        lambda: models.small_cnn(num_classes=4, width=4, feature_dim=16, seed=0),
+        pipeline.make_dataset(x_train, y_train, 32, seed=0),
+        pipeline.make_dataset(x_val, y_val, 64, shuffle=False),
+        epochs=2, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), num_classes=4, progress=False,
+    )
+    return result.model
+
+
+@pytest.mark.parametrize("batch_size", [40, 43, 128])
+def test_balanced_batches_are_balanced(batch_size):
+    y = np.repeat(np.arange(4), [500, 100, 20, 3])
+    batches = train.balanced_batch_indices(y, batch_size, steps=30, seed=0)
+    assert batches.shape == (30, batch_size) and batches.dtype == np.int64
+    for batch in batches:
+        counts = np.bincount(y[batch], minlength=4)
+        assert counts.max() - counts.min() <= 1, counts
+        assert counts.sum() == batch_size
+    total = np.bincount(y[batches.ravel()], minlength=4)
+    assert total.max() - total.min() <= 1 * 30
+
+
+def test_balanced_batches_walk_through_each_class_before_repeating():
+    y = np.repeat(np.arange(2), [100, 10])
+    batches = train.balanced_batch_indices(y, 10, steps=2, seed=1)  # 10 draws of class 1: each image once
+    drawn = batches.ravel()[y[batches.ravel()] == 1]
+    assert sorted(drawn.tolist()) == list(range(100, 110))
+    assert_array_equal(batches, train.balanced_batch_indices(y, 10, steps=2, seed=1))
+
+
+def test_balanced_batches_check_arguments():
+    y = np.repeat(np.arange(4), 5)
+    with pytest.raises(ValueError, match="batch_size"):
+        train.balanced_batch_indices(y, 3, 1)
+    with pytest.raises(ValueError, match="steps"):
+        train.balanced_batch_indices(y, 8, 0)
+    with pytest.raises(ValueError, match="y must"):
+        train.balanced_batch_indices(np.zeros((2, 2)), 8, 1)
+
+
+def test_crt_changes_only_the_classifier(long_tail, ce_model):
+    x_train, y_train, x_val, y_val = long_tail
+    before = [w.copy() for w in encoder_of(ce_model).get_weights()]
+    classifier_before = [w.copy() for w in ce_model.get_layer("classifier").get_weights()]
+    result = train.retrain_classifier(ce_model, x_train, y_train, x_val, y_val, epochs=3, batch_size=32, progress=False)
+    for old, new in zip(before, encoder_of(result.model).get_weights()):
+        assert_array_equal(old, new)  # bit-identical
+    for old, new in zip(before, encoder_of(ce_model).get_weights()):
+        assert_array_equal(old, new)  # and the input model is untouched
+    changed = [not np.array_equal(a, b) for a, b in zip(classifier_before, result.model.get_layer("classifier").get_weights())]
+    assert all(changed)
+    assert len(result.history["val_balanced_accuracy"]) == 3 and 1 <= result.best_epoch <= 3
+
+
+def test_crt_raises_tail_recall_on_the_training_classes(long_tail, ce_model):
+    x_train, y_train, x_val, y_val = long_tail
+    result = train.retrain_classifier(ce_model, x_train, y_train, x_val, y_val, epochs=8, batch_size=32, progress=False)
+    predicted_before = np.argmax(ce_model.predict(x_val[..., None] / 255.0, verbose=0), axis=1)
+    predicted_after = np.argmax(result.model.predict(x_val[..., None] / 255.0, verbose=0), axis=1)
+    rarest = y_val == 3
+    assert np.mean(predicted_after[rarest] == 3) >= np.mean(predicted_before[rarest] == 3)
+
+
+def test_retrain_classifier_checks_arguments(long_tail, ce_model):
+    x_train, y_train, x_val, y_val = long_tail
+    with pytest.raises(ValueError, match="sampling"):
+        train.retrain_classifier(ce_model, x_train, y_train, x_val, y_val, sampling="uniform")
+    with pytest.raises(ValueError, match="matching lengths"):
+        train.retrain_classifier(ce_model, x_train, y_train[:-1], x_val, y_val)
+
+
+def test_copy_model_copies_weights_and_can_freeze_the_encoder(ce_model):
+    frozen = train.copy_model(ce_model, train_encoder=False)
+    assert frozen is not ce_model and len(frozen.trainable_weights) == 2
+    for a, b in zip(frozen.get_weights(), ce_model.get_weights()):
+        assert_array_equal(a, b)
+    with pytest.raises(TypeError, match="train_encoder"):
+        train.copy_model(ce_model, train_encoder="no")
+
+
+def test_fine_tune_and_drw_leave_the_first_stage_untouched(long_tail, ce_model):
+    x_train, y_train, x_val, y_val = long_tail
+    weights = [w.copy() for w in ce_model.get_weights()]
+    validation = pipeline.make_dataset(x_val, y_val, 64, shuffle=False)
+    tuned = train.fine_tune(
+        ce_model, pipeline.balanced_dataset(x_train, y_train, 32, seed=0), validation,
+        epochs=1, steps_per_epoch=5, num_classes=4, progress=False,
+    )
+    drw = train.deferred_reweighting(
+        ce_model, pipeline.make_dataset(x_train, y_train, 32, seed=0), validation,
+        {0: 0.1, 1: 0.3, 2: 1.0, 3: 2.0}, epochs=1, num_classes=4, progress=False,
+    )
+    for result in (tuned, drw):
+        assert any(not np.array_equal(a, b) for a, b in zip(weights, result.model.get_weights()))
+    for a, b in zip(weights, ce_model.get_weights()):
+        assert_array_equal(a, b)
+    with pytest.raises(TypeError, match="class_weight"):
+        train.deferred_reweighting(ce_model, validation, validation, [1, 2], epochs=1, num_classes=4)
