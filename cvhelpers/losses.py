@@ -12,7 +12,9 @@
   drop-in replacements for tensorflow-addons' versions (same arguments,
   defaults and numerics), for courses migrating from TFA.
 * The metric-learning losses (triplet, contrastive) live in
-  :mod:`cvhelpers.metric_losses`.
+  :mod:`cvhelpers.metric_losses` and are re-exported here, so code written
+  for ``tfa.losses`` switches by changing one import:
+  ``from cvhelpers import losses`` then ``losses.TripletSemiHardLoss()``.
 
 Used in notebooks 04-06.
 """
@@ -23,6 +25,15 @@ import keras
 import numpy as np
 from keras import ops
 
+from cvhelpers.metric_losses import (  # noqa: F401  (re-exported for TFA users)
+    ContrastiveLoss,
+    TripletHardLoss,
+    TripletSemiHardLoss,
+    contrastive_loss,
+    triplet_hard_loss,
+    triplet_semihard_loss,
+)
+
 __all__ = [
     "focal_loss",
     "class_priors",
@@ -31,6 +42,12 @@ __all__ = [
     "choose_tau",
     "sigmoid_focal_crossentropy",
     "SigmoidFocalCrossEntropy",
+    "triplet_semihard_loss",
+    "triplet_hard_loss",
+    "contrastive_loss",
+    "TripletSemiHardLoss",
+    "TripletHardLoss",
+    "ContrastiveLoss",
 ]
 
 
