@@ -1368,6 +1368,8 @@ def image_stats(
         raise ValueError(f"glcm_levels must be an int from 2 to 256, got {glcm_levels!r}")
     if not isinstance(border, (int, np.integer)) or border < 1:
         raise ValueError(f"border must be a positive int, got {border!r}")
+    if not isinstance(tolerance, (int, np.integer)) or tolerance < 0:
+        raise ValueError(f"tolerance must be a non-negative int, got {tolerance!r}")
     n = _num_images(images)
     if n == 0:
         raise ValueError("images is empty")
