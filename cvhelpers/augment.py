@@ -58,6 +58,7 @@ __all__ = [
     "xla_compiled",
     "augment_batch",
     "gallery",
+    "technique_gallery",
     "parameter_gallery",
     "images_per_second",
 ]
@@ -920,6 +921,47 @@ def gallery(layer, images, draws: int = 4, title: str | None = None, size: float
             _show(axes[row, column], image)
             if row == 0:
                 axes[row, column].set_title("original" if column == 0 else f"draw {column}", fontsize=8)
+    if title:
+        figure.suptitle(title, fontsize=10)
+    figure.tight_layout()
+    return figure
+
+
+def technique_gallery(techniques: dict, image, draws: int = 4, size: float = 1.1, title: str | None = None):
+    """One row per technique: the original image, then ``draws`` draws.
+
+    Parameters
+    ----------
+    techniques : dict of str to keras layer or callable
+        Row label -> augmentation (called with ``training=True`` if a layer).
+    image : ndarray of shape (h, w) or (h, w, c), uint8 or float in [0, 1]
+    draws : int, default=4
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    from cvhelpers.pipeline import to_float_images
+
+    if not techniques:
+        raise ValueError("techniques is empty")
+    image = np.asarray(image)
+    batch = to_float_images(image[None] if image.ndim == 2 or image.shape[-1] in (1, 3, 4) and image.ndim == 3 else image)
+    batch = np.repeat(batch[:1], draws, axis=0)
+    figure, axes = plt.subplots(
+        len(techniques), draws + 1, figsize=((draws + 1) * size, len(techniques) * size), squeeze=False
+    )
+    for row, (name, layer) in enumerate(techniques.items()):
+        kwargs = {"training": True} if isinstance(layer, keras.layers.Layer) else {}
+        out = keras.ops.convert_to_numpy(layer(batch, **kwargs))
+        _show(axes[row, 0], batch[0])
+        axes[row, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=8)
+        for column in range(draws):
+            _show(axes[row, column + 1], out[column])
+    axes[0, 0].set_title("original", fontsize=8)
     if title:
         figure.suptitle(title, fontsize=10)
     figure.tight_layout()
