@@ -37,6 +37,7 @@ Used in notebook 01; the summary it ends with is read by notebooks 02-04.
 from __future__ import annotations
 
 import hashlib
+import warnings
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
@@ -379,7 +380,11 @@ def _stat_glcm(lum, levels):
             correlation = np.where((std_i < 1e-15) | (std_j < 1e-15), 1.0, cov / (std_i * std_j))
         correlation = np.where(np.isnan(contrast), np.nan, correlation)
         props.append(np.stack([contrast, homogeneity, energy, correlation], axis=1))
-    return np.nanmean(np.stack(props), axis=0) if k else np.empty((0, 4))
+    if not k:
+        return np.empty((0, 4))
+    with warnings.catch_warnings():  # a 1x1 image has no pixel pairs: NaN, without a warning
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(np.stack(props), axis=0)
 
 
 def glcm_features(images, levels: int = 16):

@@ -322,3 +322,17 @@ def test_channel_histogram_counts_sum_over_groups():
     counts = eda.channel_histograms(images, labels, bins=8, normalize=False)
     assert_allclose(counts.sum(axis=0), eda.channel_histograms(images, bins=8, normalize=False)[0])
     assert_allclose(counts.sum(axis=2), [[20] * 3, [40] * 3, [60] * 3])  # pixels per class, per channel
+
+
+def test_limit_size_keeps_aspect_and_small_images():
+    big = np.zeros((1000, 500, 3), np.uint8)
+    small = np.zeros((40, 30), np.uint8)
+    out = eda.limit_size([big, small], max_side=512)
+    assert out[0].shape == (512, 256, 3)
+    assert out[1] is small
+
+
+def test_tiny_images_do_not_crash():
+    stats = eda.image_stats([np.zeros((1, 1, 3), np.uint8), np.zeros((1, 5), np.uint8)])
+    assert stats["glcm_contrast"].isna().tolist() == [True, False]
+    assert (stats["edge_density"] == 0).all()
