@@ -897,13 +897,16 @@ def limit_size(images, max_side: int = 512) -> list:
     out = []
     for index, image in enumerate(images):
         array = _check_array(image, f"images[{index}]", batched=False)
-        height, width = array.shape[:2]
-        if max(height, width) > max_side:
-            scale = max_side / max(height, width)
-            size = (max(1, round(width * scale)), max(1, round(height * scale)))
-            array = cv2.resize(array, size, interpolation=cv2.INTER_AREA)
-            array = array[..., None] if array.ndim == 2 else array
-        out.append(array if np.asarray(image).ndim == 3 else array[..., 0])
+        height, width, channels = array.shape
+        if max(height, width) <= max_side:
+            out.append(image)
+            continue
+        scale = max_side / max(height, width)
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        small = cv2.resize(array if channels > 1 else array[..., 0], size, interpolation=cv2.INTER_AREA)
+        if small.ndim == 2 and np.ndim(image) == 3:
+            small = small[..., None]  # keep (h, w, 1) as it came
+        out.append(small)
     return out
 
 
