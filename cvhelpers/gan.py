@@ -61,6 +61,7 @@ __all__ = [
     "diff_augment",
     "ConditionalGAN",
     "SampleGrid",
+    "FrechetCurve",
     "GANResult",
     "train_conditional_gan",
     "load_generator",
@@ -564,6 +565,57 @@ class SampleGrid(keras.callbacks.Callback):
             self.on_grid(epoch + 1, grid)
 
 
+class FrechetCurve(keras.callbacks.Callback):
+    """Per-class Fréchet distance every ``every`` epochs, written into the logs.
+
+    Adds ``frechet_<c>`` for every class ``c`` (and ``frechet_mean``) to the
+    epoch logs, so the curve lands in the ``History`` (and in the cache of
+    :func:`train_conditional_gan`). Costs ``num_classes * per_class``
+    generated images and their features per measurement.
+
+    Parameters
+    ----------
+    features : callable
+        ``uint8 images (n, h, w) -> features (n, d)``, e.g. a judge's encoder.
+    real_features : ndarray of shape (m, d)
+        Features of real reference images.
+    real_labels : ndarray of shape (m,), int
+    per_class : int, default=200
+    every : int, default=1
+    seed : int, default=0
+        Fixes the noise, so the curve measures the generator, not the draw.
+    """
+
+    def __init__(self, features, real_features, real_labels, per_class: int = 200, every: int = 1, seed: int = 0):
+        super().__init__()
+        if not callable(features):
+            raise TypeError(f"features must be callable, got {type(features).__name__}")
+        self.features = features
+        self.real_features = np.asarray(real_features)
+        self.real_labels = np.asarray(real_labels)
+        if len(self.real_features) != len(self.real_labels):
+            raise ValueError("real_features and real_labels must have the same length")
+        self.classes = np.unique(self.real_labels)
+        self.per_class = _check_positive_int(per_class, "per_class")
+        self.every = _check_positive_int(every, "every")
+        self.seed = seed
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is None:
+            return
+        if (epoch + 1) % self.every:
+            logs.update({f"frechet_{int(c)}": float("nan") for c in self.classes}, frechet_mean=float("nan"))
+            return
+        labels = np.repeat(self.classes, self.per_class)
+        fake = self.features(generate(self.model.generator, labels, seed=self.seed))
+        values = []
+        for c in self.classes:
+            value = frechet_distance(self.real_features[self.real_labels == c], fake[labels == c])
+            logs[f"frechet_{int(c)}"] = value
+            values.append(value)
+        logs["frechet_mean"] = float(np.mean(values))
+
+
 # --------------------------------------------------------------------------
 # training with a cache
 # --------------------------------------------------------------------------
@@ -613,13 +665,15 @@ def train_conditional_gan(
     spectral_norm: bool = True,
     label_smoothing: float = 0.1,
     class_weight: float = 1.0,
-    learning_rate: float = 2e-4,
+    learning_rate: float = 1e-3,
     grid_every: int = 2,
     seed: int = 0,
     cache: bool = True,
     cache_dir=None,
     callbacks=(),
     verbose: int = 0,
+    run_eagerly: bool = False,
+    cache_extra: dict | None = None,
 ) -> GANResult:
     """Train a :class:`ConditionalGAN` on labelled images (or load it from the cache).
 
@@ -645,8 +699,10 @@ def train_conditional_gan(
         As in :class:`ConditionalGAN`.
     spectral_norm : bool, default=True
         As in :func:`build_discriminator`.
-    learning_rate : float, default=2e-4
-        Adam with beta_1=0.5 for both networks.
+    learning_rate : float, default=1e-3
+        Adam with beta_1=0.5 for both networks. Five times the DCGAN paper's
+        2e-4: in 600 steps (the course budget) 2e-4 left blurry samples and
+        a per-class Fréchet distance about 1.5x higher in our trial.
     grid_every : int, default=2
         Epochs between sample grids.
     seed : int, default=0
@@ -656,7 +712,16 @@ def train_conditional_gan(
     cache_dir : path-like, optional
         Default ``build/models``.
     callbacks : sequence of keras.callbacks.Callback
-        Extra callbacks (only run when training).
+        Extra callbacks (only run when training), e.g. :class:`FrechetCurve`.
+        They do not enter the cache key: pass ``cache=False`` or a distinct
+        ``cache_extra`` when they change what is recorded.
+    verbose : int, default=0
+        Passed to ``fit``.
+    run_eagerly : bool, default=False
+        Skip tracing ``train_step`` into a graph (for debugging and tiny
+        tests; much slower per step).
+    cache_extra : dict, optional
+        More JSON-able entries for the cache key.
 
     Returns
     -------
@@ -681,7 +746,7 @@ def train_conditional_gan(
         "batch_size": batch_size, "num_classes": num_classes, "latent_dim": latent_dim, "width": width,
         "augment": list(augment or ()), "spectral_norm": spectral_norm, "label_smoothing": label_smoothing,
         "class_weight": class_weight, "learning_rate": learning_rate, "grid_every": grid_every, "seed": seed,
-        "data": _fingerprint(x, y), "keras": keras.__version__,
+        "data": _fingerprint(x, y), "keras": keras.__version__, **(cache_extra or {}),
     }
     paths = None
     if cache:
@@ -708,7 +773,8 @@ def train_conditional_gan(
         latent_dim=latent_dim, augment=augment, label_smoothing=label_smoothing, class_weight=class_weight, seed=seed,
     )
     gan.compile(
-        keras.optimizers.Adam(learning_rate, beta_1=0.5), keras.optimizers.Adam(learning_rate, beta_1=0.5)
+        keras.optimizers.Adam(learning_rate, beta_1=0.5), keras.optimizers.Adam(learning_rate, beta_1=0.5),
+        run_eagerly=run_eagerly,
     )
     grid = SampleGrid(num_classes, every=grid_every, seed=seed)
     started = time.perf_counter()

@@ -154,7 +154,7 @@ def test_one_train_step_updates_both_networks(small_nets):
     generator = gan.build_generator(latent_dim=LATENT, num_classes=3, width=8, embed_dim=4, seed=1)
     discriminator = gan.build_discriminator(num_classes=3, width=8, seed=1)
     model = gan.ConditionalGAN(generator, discriminator, latent_dim=LATENT, seed=0)
-    model.compile(keras.optimizers.Adam(1e-2), keras.optimizers.Adam(1e-2))
+    model.compile(keras.optimizers.Adam(1e-2), keras.optimizers.Adam(1e-2), run_eagerly=True)
     before_g = [w.numpy().copy() for w in generator.trainable_weights]
     before_d = [w.numpy().copy() for w in discriminator.trainable_weights]
     rng = np.random.default_rng(0)
@@ -196,7 +196,8 @@ def test_train_conditional_gan_caches_and_reloads(tmp_path):
     rng = np.random.default_rng(0)
     x = rng.integers(0, 256, (40, 28, 28), dtype=np.uint8)
     y = np.repeat([0, 1], [30, 10])
-    kwargs = dict(steps=2, steps_per_epoch=1, batch_size=8, width=8, latent_dim=LATENT, grid_every=1, cache_dir=tmp_path)
+    kwargs = dict(steps=2, steps_per_epoch=1, batch_size=8, width=8, latent_dim=LATENT, grid_every=1, cache_dir=tmp_path,
+                  run_eagerly=True)
     first = gan.train_conditional_gan(x, y, **kwargs)
     assert not first.from_cache and first.steps == 2 and set(first.grids) == {1, 2}
     assert len(first.history["g_loss"]) == 2
@@ -215,3 +216,19 @@ def test_top_up_with_synthetic(small_nets):
     assert_allclose(np.bincount(y_all), [4, 3, 3])
     assert synthetic.sum() == 3 and not synthetic[:7].any()
     assert x_all.shape == (10, 28, 28) and x_all.dtype == np.uint8
+
+
+def test_frechet_curve_writes_per_class_values_into_logs(small_nets):
+    generator, discriminator = small_nets
+    model = gan.ConditionalGAN(generator, discriminator, latent_dim=LATENT)
+    rng = np.random.default_rng(0)
+    real = rng.normal(size=(30, 4))
+    labels = np.repeat([0, 1, 2], 10)
+    curve = gan.FrechetCurve(lambda images: images.reshape(len(images), -1)[:, :4].astype(float), real, labels,
+                             per_class=5, every=2)
+    curve.set_model(model)
+    logs = {}
+    curve.on_epoch_end(0, logs)
+    assert np.isnan(logs["frechet_mean"]) and set(logs) == {"frechet_0", "frechet_1", "frechet_2", "frechet_mean"}
+    curve.on_epoch_end(1, logs)
+    assert np.isfinite(logs["frechet_mean"]) and logs["frechet_1"] >= 0
