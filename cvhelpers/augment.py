@@ -125,9 +125,8 @@ class _ImageLayer(BaseImagePreprocessingLayer):
         self.generator = keras.random.SeedGenerator(self.seed)
 
     @staticmethod
-    def _shape(data):
-        images = data["images"] if isinstance(data, dict) else data
-        return images
+    def _images(data):
+        return data["images"] if isinstance(data, dict) else data
 
     def _batch_hw(self, images):
         shape = self.backend.core.shape(images)
@@ -202,8 +201,8 @@ class RandomGeometric(_ImageLayer):
         ``keras.ops.image.affine_transform``.
     seed : int, optional
 
-    Input and output
-    ----------------
+    Notes
+    -----
     (b, h, w, c) or (h, w, c) images of any range, float32 out (the layer's
     compute dtype); labels in a dict pass through.
 
@@ -252,7 +251,7 @@ class RandomGeometric(_ImageLayer):
         if not training:
             return None
         ops = self.backend
-        batch, height, width = self._batch_hw(self._shape(data))
+        batch, height, width = self._batch_hw(self._images(data))
         seed = seed or self._get_seed_generator(ops._backend)
 
         def uniform(bounds):
@@ -471,8 +470,8 @@ class SaltAndPepper(_ImageLayer):
         Pepper and salt values.
     seed : int, optional
 
-    Input and output
-    ----------------
+    Notes
+    -----
     (b, h, w, c) or (h, w, c) images in ``value_range``; float32, same shape,
     still in ``value_range``.
     """
@@ -492,7 +491,7 @@ class SaltAndPepper(_ImageLayer):
         if not training:
             return None
         ops = self.backend
-        images = self._shape(data)
+        images = self._images(data)
         shape = ops.core.shape(images)
         mask_shape = (*shape[:-1], 1)
         seed = seed or self._get_seed_generator(ops._backend)
@@ -538,8 +537,8 @@ class RandomGaussianNoise(_ImageLayer):
         Clip the result to ``value_range``.
     seed : int, optional
 
-    Input and output
-    ----------------
+    Notes
+    -----
     (b, h, w, c) or (h, w, c) images; float32, same shape.
     """
 
@@ -557,7 +556,7 @@ class RandomGaussianNoise(_ImageLayer):
         if not training:
             return None
         ops = self.backend
-        images = self._shape(data)
+        images = self._images(data)
         shape = ops.core.shape(images)
         batch = shape[0] if len(shape) == 4 else 1
         seed = seed or self._get_seed_generator(ops._backend)
@@ -608,8 +607,8 @@ class Cutout(_ImageLayer):
         Probability that an image is cut at all.
     seed : int, optional
 
-    Input and output
-    ----------------
+    Notes
+    -----
     (b, h, w, c) or (h, w, c) images; float32, same shape.
     """
 
@@ -640,15 +639,13 @@ class Cutout(_ImageLayer):
         if not training:
             return None
         ops = self.backend
-        images = self._shape(data)
-        shape = ops.core.shape(images)
-        batch, height, width = self._batch_hw(images)
+        batch, height, width = self._batch_hw(self._images(data))
         seed = seed or self._get_seed_generator(ops._backend)
         n = self.num_squares
         cy = ops.cast(ops.numpy.floor(ops.random.uniform((batch, n), 0.0, 1.0, seed=seed) * height), "int32")
         cx = ops.cast(ops.numpy.floor(ops.random.uniform((batch, n), 0.0, 1.0, seed=seed) * width), "int32")
         keep = ops.random.uniform((batch,), 0.0, 1.0, seed=seed) < self.rate
-        return {"center_y": cy, "center_x": cx, "apply": keep, "static_shape": shape}
+        return {"center_y": cy, "center_x": cx, "apply": keep}
 
     def mask(self, transformation, height: int, width: int):
         """Boolean (b, h, w, 1): True on the cut pixels of each image."""
