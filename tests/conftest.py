@@ -11,6 +11,13 @@ import pytest
 from cvhelpers import datasets
 
 
+@pytest.fixture(autouse=True)
+def _no_course_environment(monkeypatch):
+    """Unit tests ignore the CVLAB_* knobs that `make` exports for the notebooks."""
+    for key in [key for key in os.environ if key.startswith("CVLAB_")]:
+        monkeypatch.delenv(key)
+
+
 @pytest.fixture(scope="session")
 def fashion():
     """The real Fashion-MNIST, loaded once per test session."""
