@@ -334,6 +334,7 @@ def retrain_classifier(
     steps_per_epoch: int | None = None,
     learning_rate: float = 1e-3,
     reinitialize: bool = True,
+    standardize: bool = True,
     loss=None,
     seed: int = 0,
     cache_key: dict | str | None = None,
@@ -370,6 +371,13 @@ def retrain_classifier(
         Adam.
     reinitialize : bool, default=True
         Start from a fresh classifier (as in cRT) or from the trained one.
+    standardize : bool, default=True
+        Train on features standardised with the training set's mean and
+        standard deviation, then fold both into the classifier's kernel and
+        bias (exact: the returned model takes raw features). Encoder features
+        can be tiny (a randomly initialised or self-supervised encoder's are
+        about 0.01), which would leave a linear layer under Adam with a fixed
+        learning rate far from converged.
     loss : keras loss, optional
         Default sparse categorical cross-entropy on logits.
     seed : int, default=0
@@ -389,8 +397,9 @@ def retrain_classifier(
 
     if sampling not in ("balanced", "instance"):
         raise ValueError(f"sampling must be 'balanced' or 'instance', got {sampling!r}")
-    if not isinstance(reinitialize, bool):
-        raise TypeError(f"reinitialize must be a bool, got {reinitialize!r}")
+    for label, flag in (("reinitialize", reinitialize), ("standardize", standardize)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"{label} must be a bool, got {flag!r}")
     y_train = np.asarray(y_train).astype(np.int64)
     y_val = np.asarray(y_val).astype(np.int64)
     if len(x_train) != len(y_train) or len(x_val) != len(y_val):
@@ -399,6 +408,12 @@ def retrain_classifier(
     num_classes = int(classifier.units)
     encoder = encoder_of(model)
     train_features, val_features = _features(encoder, x_train), _features(encoder, x_val)
+    mean = np.zeros(train_features.shape[1], np.float32)
+    scale = np.ones(train_features.shape[1], np.float32)
+    if standardize:
+        mean = train_features.mean(axis=0)
+        scale = np.sqrt(train_features.var(axis=0) + 1e-6).astype(np.float32)
+        train_features, val_features = (train_features - mean) / scale, (val_features - mean) / scale
     steps = steps_per_epoch or int(np.ceil(len(y_train) / batch_size))
     if sampling == "balanced":
         order = balanced_batch_indices(y_train, batch_size, steps * epochs, seed).reshape(-1)
@@ -408,7 +423,10 @@ def retrain_classifier(
         order = np.concatenate([rng.permutation(len(y_train)) for _ in range(passes)])[: steps * epochs * batch_size]
     train_data = tf.data.Dataset.from_tensor_slices((train_features[order], y_train[order])).batch(batch_size)
     validation_data = tf.data.Dataset.from_tensor_slices((val_features, y_val)).batch(512)
-    start = None if reinitialize else classifier.get_weights()
+    start = None
+    if not reinitialize:  # the same classifier, expressed on standardised features
+        kernel, bias = classifier.get_weights()
+        start = [kernel * scale[:, None], bias + mean @ kernel]
 
     def build_head():
         inputs = keras.Input((train_features.shape[1],), name="features")
@@ -432,7 +450,9 @@ def retrain_classifier(
         progress=progress,
     )
     retrained = copy_model(model)
-    retrained.get_layer("classifier").set_weights(result.model.get_layer("classifier").get_weights())
+    kernel, bias = result.model.get_layer("classifier").get_weights()
+    kernel = kernel / scale[:, None]  # fold the standardisation back in
+    retrained.get_layer("classifier").set_weights([kernel, bias - mean @ kernel])
     return FitResult(retrained, result.history, result.seconds, result.best_epoch, result.from_cache)
 
 

@@ -91,6 +91,20 @@ def test_crt_raises_tail_recall_on_the_training_classes(long_tail, ce_model):
     assert np.mean(predicted_after[rarest] == 3) >= np.mean(predicted_before[rarest] == 3)
 
 
+@pytest.mark.parametrize("reinitialize", [True, False])
+def test_crt_folds_the_standardisation_into_the_classifier(long_tail, ce_model, reinitialize):
+    x_train, y_train, x_val, y_val = long_tail
+    result = train.retrain_classifier(
+        ce_model, x_train, y_train, x_val, y_val, epochs=1, batch_size=32, reinitialize=reinitialize, progress=False
+    )
+    features = train._features(encoder_of(ce_model), x_val)
+    mean = train._features(encoder_of(ce_model), x_train).mean(axis=0)
+    logits = result.model.predict(x_val[..., None] / 255.0, verbose=0)
+    kernel, bias = result.model.get_layer("classifier").get_weights()
+    np.testing.assert_allclose(logits, features @ kernel + bias, rtol=1e-4, atol=1e-4)
+    assert np.all(np.isfinite(kernel)) and mean.shape == (16,)
+
+
 def test_retrain_classifier_checks_arguments(long_tail, ce_model):
     x_train, y_train, x_val, y_val = long_tail
     with pytest.raises(ValueError, match="sampling"):
