@@ -496,8 +496,9 @@ def classifier_from_encoder(
         raise TypeError(f"encoder must be a keras.Model, got {type(encoder).__name__}")
     if not isinstance(trainable, bool):
         raise TypeError(f"trainable must be a bool, got {trainable!r}")
-    copy = keras.models.clone_model(encoder)
-    copy.set_weights(encoder.get_weights())
+    from cvhelpers.train import clone_with_weights
+
+    copy = clone_with_weights(encoder)
     if copy.name != "encoder":
         copy = keras.Model(copy.inputs, copy.outputs, name="encoder")
     copy.trainable = trainable

@@ -32,6 +32,7 @@ __all__ = [
     "default_cache_dir",
     "balanced_batch_indices",
     "copy_model",
+    "clone_with_weights",
     "retrain_classifier",
     "fine_tune",
     "deferred_reweighting",
@@ -309,10 +310,28 @@ def copy_model(model: keras.Model, train_encoder: bool = True) -> keras.Model:
         raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
     if not isinstance(train_encoder, bool):
         raise TypeError(f"train_encoder must be a bool, got {train_encoder!r}")
-    clone = keras.models.clone_model(model)
-    clone.set_weights(model.get_weights())
+    clone = clone_with_weights(model)
     encoder_of(clone).trainable = train_encoder
     return clone
+
+
+def clone_with_weights(model: keras.Model) -> keras.Model:
+    """``keras.models.clone_model`` plus the weights: an independent copy."""
+    clone = keras.models.clone_model(model)
+    clone.set_weights(model.get_weights())
+    return clone
+
+
+def _fit_with_adam(build_model, train_data, validation_data, *, learning_rate, loss, **kwargs) -> FitResult:
+    """:func:`fit` with Adam at ``learning_rate`` and cross-entropy on logits by default."""
+    return fit(
+        build_model,
+        train_data,
+        validation_data,
+        loss=loss or keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        optimizer=lambda: keras.optimizers.Adam(learning_rate),
+        **kwargs,
+    )
 
 
 def _features(encoder, x, batch_size=512):
@@ -436,18 +455,9 @@ def retrain_classifier(
             head.set_weights(start)
         return head_model
 
-    result = fit(
-        build_head,
-        train_data,
-        validation_data,
-        epochs=epochs,
-        loss=loss or keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        num_classes=num_classes,
-        optimizer=lambda: keras.optimizers.Adam(learning_rate),
-        steps_per_epoch=steps,
-        seed=seed,
-        cache_key=cache_key,
-        progress=progress,
+    result = _fit_with_adam(
+        build_head, train_data, validation_data, learning_rate=learning_rate, loss=loss, epochs=epochs,
+        num_classes=num_classes, steps_per_epoch=steps, seed=seed, cache_key=cache_key, progress=progress,
     )
     retrained = copy_model(model)
     kernel, bias = result.model.get_layer("classifier").get_weights()
@@ -516,19 +526,10 @@ def fine_tune(
         clone.set_weights(weights)
         return clone
 
-    return fit(
-        build,
-        train_data,
-        validation_data,
-        epochs=epochs,
-        loss=loss or keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        num_classes=num_classes,
-        optimizer=lambda: keras.optimizers.Adam(learning_rate),
-        steps_per_epoch=steps_per_epoch,
-        class_weight=class_weight,
-        seed=seed,
-        cache_key=cache_key,
-        progress=progress,
+    return _fit_with_adam(
+        build, train_data, validation_data, learning_rate=learning_rate, loss=loss, epochs=epochs,
+        num_classes=num_classes, steps_per_epoch=steps_per_epoch, class_weight=class_weight, seed=seed,
+        cache_key=cache_key, progress=progress,
     )
 
 
