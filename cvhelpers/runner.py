@@ -42,7 +42,9 @@ class NotebookRun:
     seconds: float
     ok: bool
     error: str = ""
+    #: Largest resident memory of any kernel finished so far in this run (MiB).
     peak_memory_mib: float = float("nan")
+    finished_at: str = ""
 
 
 def find_notebooks(notebooks_dir, selection=None) -> list[Path]:
@@ -175,7 +177,9 @@ def _run_all(notebooks, build_dir, out_dir, parameters, kernel_name, progress):
         except papermill.PapermillExecutionError as error:
             ok, message = False, _describe_failure(error)
         seconds = time.perf_counter() - started
-        run = NotebookRun(notebook.stem, seconds, ok, message, _peak_child_memory_mib())
+        run = NotebookRun(
+            notebook.stem, seconds, ok, message, _peak_child_memory_mib(), time.strftime("%Y-%m-%d %H:%M:%S")
+        )
         runs.append(run)
         if output.is_file():
             _render_html(output, output.with_suffix(".html"))
@@ -196,8 +200,8 @@ def _save_run_times(build_dir: Path, runs) -> None:
         times[run.name] = {
             "seconds": round(run.seconds, 1),
             "ok": run.ok,
-            "peak_memory_mib": round(run.peak_memory_mib, 1),
-            "finished_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "peak_memory_so_far_mib": round(run.peak_memory_mib, 1),
+            "finished_at": run.finished_at,
         }
     results_module.atomic_write_text(path, json.dumps(dict(sorted(times.items())), indent=2) + "\n")
 
