@@ -46,6 +46,24 @@ def one_hot(y, num_classes: int) -> np.ndarray:
     return np.eye(num_classes, dtype=np.float32)[y.astype(np.int64)]
 
 
+def _finish(dataset, autotune: bool):
+    """Prefetch, and switch tf.data's autotuning on or off.
+
+    On a 2-core CPU the autotuner's background threads compete with the
+    training step: epochs then take either 3.5 s or 5.1 s at random, about 30 %
+    slower on median (``benchmarks/pipeline_overhead.py``). With autotuning off
+    and a fixed prefetch of 2 batches the pipeline keeps up with in-memory
+    tensors. On a machine with cores to spare, ``autotune=True`` lets tf.data
+    size its buffers and parallelism itself.
+    """
+    import tensorflow as tf
+
+    dataset = dataset.prefetch(tf.data.AUTOTUNE if autotune else 2)
+    options = tf.data.Options()
+    options.autotune.enabled = bool(autotune)
+    return dataset.with_options(options)
+
+
 def _check_arrays(x, y):
     if len(x) != len(y):
         raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
@@ -64,11 +82,12 @@ def make_dataset(
     cache: bool = True,
     num_parallel_calls=None,
     drop_remainder: bool = False,
+    autotune: bool = False,
 ):
     """A tf.data pipeline over in-memory arrays.
 
     from_tensor_slices -> cache -> shuffle(seed) -> batch -> map(augment) ->
-    prefetch(AUTOTUNE). Augmentation runs after batching, on whole batches,
+    prefetch. Augmentation runs after batching, on whole batches,
     which is several times faster than a per-image map for small images.
 
     Parameters
@@ -94,6 +113,9 @@ def make_dataset(
     num_parallel_calls : int, optional
         For the augmentation map; default ``tf.data.AUTOTUNE``.
     drop_remainder : bool, default=False
+    autotune : bool, default=False
+        Let tf.data autotune buffers and parallelism; off by default because
+        on a 2-core CPU its threads slow training down (see ``_finish``).
 
     Returns
     -------
@@ -119,7 +141,7 @@ def make_dataset(
             num_parallel_calls=num_parallel_calls or tf.data.AUTOTUNE,
             deterministic=seed is not None,
         )
-    return dataset.prefetch(tf.data.AUTOTUNE)
+    return _finish(dataset, autotune)
 
 
 def _batch_augmenter(augment: Callable) -> Callable:
@@ -156,6 +178,7 @@ def balanced_dataset(
     weights=None,
     augment: Callable | None = None,
     num_classes: int | None = None,
+    autotune: bool = False,
 ):
     """Class-balanced batches: oversampling with ``sample_from_datasets``.
 
@@ -176,6 +199,8 @@ def balanced_dataset(
         As in :func:`make_dataset`, applied per batch.
     num_classes : int, optional
         One-hot encode the labels.
+    autotune : bool, default=False
+        As in :func:`make_dataset`.
 
     Returns
     -------
@@ -214,7 +239,7 @@ def balanced_dataset(
     ).batch(batch_size)
     if augment is not None:
         dataset = dataset.map(_batch_augmenter(augment), num_parallel_calls=tf.data.AUTOTUNE)
-    return dataset.prefetch(tf.data.AUTOTUNE)
+    return _finish(dataset, autotune)
 
 
 def indexed_dataset(
@@ -225,6 +250,7 @@ def indexed_dataset(
     augment: Callable | None = None,
     augment_mask=None,
     num_classes: int | None = None,
+    autotune: bool = False,
 ):
     """Batches of ``x[indices]``, optionally augmenting only masked draws.
 
@@ -247,6 +273,8 @@ def indexed_dataset(
         Which draws to augment; default all of them when ``augment`` is set.
     num_classes : int, optional
         One-hot encode the labels.
+    autotune : bool, default=False
+        As in :func:`make_dataset`.
 
     Returns
     -------
@@ -276,4 +304,4 @@ def indexed_dataset(
         return batch_images, batch_labels
 
     dataset = tf.data.Dataset.from_tensor_slices((indices, mask)).batch(batch_size)
-    return dataset.map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    return _finish(dataset.map(gather, num_parallel_calls=tf.data.AUTOTUNE), autotune)
