@@ -109,6 +109,14 @@ def _softmax(logits):
     return exp / exp.sum(axis=1, keepdims=True)
 
 
+def _probabilities(scores) -> np.ndarray:
+    """Scores (n, C) as probabilities: kept if rows already sum to 1, else softmax."""
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.min() >= 0 and np.allclose(scores.sum(axis=1), 1.0, atol=1e-4):
+        return scores
+    return _softmax(scores)
+
+
 @dataclass
 class EvaluationReport:
     """All of the course's metrics for one set of predictions.
@@ -179,8 +187,7 @@ def classification_report(y_true, scores, class_names=None, counts=None, k: int 
     if len(class_names) != num_classes:
         raise ValueError(f"class_names has {len(class_names)} names for {num_classes} classes")
 
-    rows_sum_to_one = np.allclose(scores.sum(axis=1), 1.0, atol=1e-4) and scores.min() >= 0
-    probabilities = scores if rows_sum_to_one else _softmax(scores)
+    probabilities = _probabilities(scores)
     y_pred = scores.argmax(axis=1)
     labels = np.arange(num_classes)
     precision, recall, f1, support = metrics.precision_recall_fscore_support(
@@ -387,8 +394,7 @@ def plot_roc_pr_curves(y_true, scores_by_method: dict, class_names, classes=None
     for column, label in enumerate(classes):
         positive = y_true == label
         for name, scores in scores_by_method.items():
-            scores = np.asarray(scores, dtype=np.float64)
-            probabilities = scores if np.allclose(scores.sum(1), 1, atol=1e-4) and scores.min() >= 0 else _softmax(scores)
+            probabilities = _probabilities(scores)
             fpr, tpr, _ = metrics.roc_curve(positive, probabilities[:, label])
             precision, recall, _ = metrics.precision_recall_curve(positive, probabilities[:, label])
             auc = metrics.auc(fpr, tpr)
