@@ -1,6 +1,7 @@
 """The quality target of notebooks 03-04, over paired seeds (the full profile).
 
-Trains the main methods on Fashion-MNIST-LT (r = 100) with several seeds and
+Trains the main methods of notebooks 03-04 and the second stages of notebook 05
+(cRT, balanced fine-tuning, DRW) on Fashion-MNIST-LT (r = 100) with several seeds and
 reports each method's balanced accuracy as mean ± std and the fraction of the
 cross-entropy-to-oracle gap it closes, per seed and on average. The target: the
 best single method closes at least 80 % of the gap on average and gains at
@@ -23,10 +24,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
 
-from cvhelpers import augment, evaluation, losses, pipeline, sampling
+from cvhelpers import augment, evaluation, losses, pipeline, sampling, train
 from cvhelpers.protocol import PROFILE_SETTINGS, LongTailProtocol, MethodResult
 from cvhelpers.results import atomic_write_text
 
+CRT_EPOCHS = 10  # as notebook 05
+STAGE2_EPOCHS = 2
 OUTPUT = Path(__file__).resolve().parent.parent / "build" / "bench" / "lt_methods.json"
 
 
@@ -34,7 +37,7 @@ def run_seed(protocol):
     seed = protocol.settings.seed
     batch = protocol.settings.batch_size
     ce_loss = protocol.ce_loss()
-    out = {}
+    out, models = {}, {}
     base = protocol.train("ce", protocol.train_dataset(), loss=ce_loss)
     out["cross-entropy"] = base
     x_oracle, y_oracle = protocol.oracle_data()
@@ -44,21 +47,58 @@ def run_seed(protocol):
     policy = augment.light_policy(seed=seed)
     copies = augment.oversample_with_augmented_copies(
         protocol.x_train, protocol.y_train, policy, epochs=protocol.settings.epochs, seed=seed, batch_size=batch)
-    out["oversampling + augmented copies"] = protocol.train(
+    out["oversampling + augmented copies"] = models["ros_aug"] = protocol.train(
         "ros_aug_copies", copies, loss=ce_loss, steps_per_epoch=len(protocol.y_train) // batch)
     out["class weights: effective"] = protocol.train(
         "cw_effective", protocol.train_dataset(), loss=ce_loss,
         class_weight=sampling.class_weights(protocol.y_train, "effective", beta=0.999), cache_extra={"beta": 0.999})
     out["logit-adjusted loss (tau=1)"] = protocol.train(
         "la_loss_tau1", protocol.train_dataset(), loss=losses.LogitAdjustedLoss(protocol.priors, 1.0, sparse=True))
-    for name, model in (("post-hoc adjustment", base), ("augmentation + post-hoc adjustment", None)):
-        if model is None:
-            model = protocol.train("aug", protocol.train_dataset(augment=policy), loss=ce_loss)
+    augmented = protocol.train("aug", protocol.train_dataset(augment=policy), loss=ce_loss)
+    for name, model in (("post-hoc adjustment", base), ("augmentation + post-hoc adjustment", augmented)):
         val_logits = evaluation.predict_logits(model.fit.model, protocol.x_val)
         tau, _ = losses.choose_tau(val_logits, protocol.y_val, protocol.priors)
         logits = losses.posthoc_logit_adjustment(model.logits, protocol.priors, tau)
         out[f"{name} (tau on validation)"] = MethodResult(name, protocol.evaluate_logits(logits), model.fit, 0.0)
+    models.update(ce=base, aug=augmented)
+    out.update(two_stage(protocol, {name: result.fit.model for name, result in models.items()}))
     return {name: result.summary for name, result in out.items()}
+
+
+def two_stage(protocol, first_stage):
+    """Notebook 05's second stages on top of the (cached) first-stage models.
+
+    ``first_stage`` maps "ce", "aug" and "ros_aug" to trained models. cRT runs
+    on each; balanced fine-tuning and DRW on the cross-entropy model, as in
+    notebook 05.
+    """
+    seed, settings = protocol.settings.seed, protocol.settings
+    out = {}
+
+    def evaluated(name, fit_result):
+        logits = evaluation.predict_logits(fit_result.model, protocol.x_test)
+        return MethodResult(name, protocol.evaluate_logits(logits), fit_result, fit_result.seconds, logits)
+
+    ce_model = first_stage["ce"]
+    for base, label in (("ce", "cross-entropy"), ("aug", "augmentation"), ("ros_aug", "oversampling + augmented copies")):
+        name = f"cRT on the {label} model"
+        fitted = train.retrain_classifier(
+            first_stage[base], protocol.x_train, protocol.y_train, protocol.x_val, protocol.y_val, epochs=CRT_EPOCHS,
+            sampling="balanced", seed=seed, progress=name,
+            cache_key=protocol.cache_key("crt", seed, base=base, crt_epochs=CRT_EPOCHS))
+        out[name] = evaluated(name, fitted)
+    stage2 = dict(epochs=STAGE2_EPOCHS, num_classes=protocol.num_classes, steps_per_epoch=protocol.steps_per_epoch,
+                  learning_rate=settings.learning_rate / 10, seed=seed)
+    validation = protocol.validation_dataset()
+    balanced = pipeline.balanced_dataset(protocol.x_train, protocol.y_train, settings.batch_size, seed=seed)
+    fitted = train.fine_tune(ce_model, balanced, validation, progress="fine-tune, balanced",
+                             cache_key=protocol.cache_key("ft_balanced", seed, stage2=STAGE2_EPOCHS), **stage2)
+    out["fine-tune on balanced batches"] = evaluated("ft_balanced", fitted)
+    weights = sampling.class_weights(protocol.y_train, "effective", beta=0.999)
+    fitted = train.deferred_reweighting(ce_model, protocol.train_dataset(), validation, weights, progress="DRW",
+                                        cache_key=protocol.cache_key("drw", seed, stage2=STAGE2_EPOCHS), **stage2)
+    out["DRW (effective-number weights)"] = evaluated("drw", fitted)
+    return out
 
 
 def main(argv=None):
