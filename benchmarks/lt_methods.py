@@ -47,14 +47,15 @@ def run_seed(protocol):
     policy = augment.light_policy(seed=seed)
     copies = augment.oversample_with_augmented_copies(
         protocol.x_train, protocol.y_train, policy, epochs=protocol.settings.epochs, seed=seed, batch_size=batch)
+    augment_key = {"augment": augment.describe(policy)}
     out["oversampling + augmented copies"] = models["ros_aug"] = protocol.train(
-        "ros_aug_copies", copies, loss=ce_loss, steps_per_epoch=len(protocol.y_train) // batch)
+        "ros_aug_copies", copies, loss=ce_loss, steps_per_epoch=len(protocol.y_train) // batch, cache_extra=augment_key)
     out["class weights: effective"] = protocol.train(
         "cw_effective", protocol.train_dataset(), loss=ce_loss,
         class_weight=sampling.class_weights(protocol.y_train, "effective", beta=0.999), cache_extra={"beta": 0.999})
     out["logit-adjusted loss (tau=1)"] = protocol.train(
         "la_loss_tau1", protocol.train_dataset(), loss=losses.LogitAdjustedLoss(protocol.priors, 1.0, sparse=True))
-    augmented = protocol.train("aug", protocol.train_dataset(augment=policy), loss=ce_loss)
+    augmented = protocol.train("aug", protocol.train_dataset(augment=policy), loss=ce_loss, cache_extra=augment_key)
     for name, model in (("post-hoc adjustment", base), ("augmentation + post-hoc adjustment", augmented)):
         val_logits = evaluation.predict_logits(model.fit.model, protocol.x_val)
         tau, _ = losses.choose_tau(val_logits, protocol.y_val, protocol.priors)
@@ -136,9 +137,9 @@ def main(argv=None):
     }
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(OUTPUT, json.dumps(report, indent=2, default=float) + "\n")
-    print(f"{'method':45s} {'bal. acc.':>16s} {'gap closed':>11s}  per seed")
+    print(f"{'method':50s} {'bal. acc.':>16s} {'gap closed':>11s}  per seed")
     for name, row in table.items():
-        print(f"{name:45s} {row['balanced_accuracy_mean']:.3f} ± {row['balanced_accuracy_std']:.3f}   "
+        print(f"{name:50s} {row['balanced_accuracy_mean']:.3f} ± {row['balanced_accuracy_std']:.3f}   "
               f"{row['gap_closed_mean']:9.2f}  {[round(g, 2) for g in row['gap_closed_per_seed']]}")
     print(f"best: {best}; target (>= 80 % of the gap and >= 4 points) met: {report['target_met']}")
     return 0

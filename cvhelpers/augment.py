@@ -55,6 +55,7 @@ __all__ = [
     "standard_policy",
     "stock_standard_policy",
     "oversample_with_augmented_copies",
+    "describe",
     "xla_compiled",
     "augment_batch",
     "gallery",
@@ -820,6 +821,46 @@ def stock_standard_policy(seed: int | None = 0, value_range=(0.0, 1.0), fill_mod
 # --------------------------------------------------------------------------
 # oversampling with augmented copies
 # --------------------------------------------------------------------------
+def describe(policy) -> list | None:
+    """What decides a policy's output, as JSON-able data for a model cache key.
+
+    Trained models are cached by configuration (:func:`cvhelpers.train.fit`),
+    but a ``tf.data`` pipeline does not say which augmentation it maps. Pass
+    ``cache_extra={"augment": describe(policy)}`` to
+    :meth:`~cvhelpers.protocol.LongTailProtocol.train`, so that changing a
+    policy's factors or seed trains a new model instead of reusing a stale one.
+
+    Parameters
+    ----------
+    policy : keras.layers.Layer, keras.Sequential or None
+
+    Returns
+    -------
+    list of dict or None
+        One dict per layer: its class name and its configuration without the
+        names Keras numbers automatically (``random_geometric_1``), the dtype
+        policy and ``trainable``. None for None.
+
+    Examples
+    --------
+    >>> describe(light_policy(seed=0))[0]["class"]
+    'RandomGeometric'
+    """
+    if policy is None:
+        return None
+    if not isinstance(policy, keras.layers.Layer):
+        raise TypeError(f"policy must be a Keras layer, a Sequential or None, got {type(policy).__name__}")
+    layers = policy.layers if isinstance(policy, keras.Sequential) else [policy]
+    described = []
+    for layer in layers:
+        if isinstance(layer, keras.Sequential):
+            described.append({"class": "Sequential", "layers": describe(layer)})
+            continue
+        config = {k: v for k, v in layer.get_config().items() if k not in ("name", "dtype", "trainable")}
+        described.append({"class": type(layer).__name__, **config})
+    return described
+
+
 def oversample_with_augmented_copies(
     x, y, augment, epochs: int = 1, seed: int = 0, batch_size: int = 128, num_classes: int | None = None
 ):

@@ -7,6 +7,8 @@ salt-and-pepper on a binomial tolerance and cutout on its exact square.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -335,3 +337,16 @@ def test_gallery_and_parameter_gallery():
 def test_images_per_second():
     dataset = tf.data.Dataset.from_tensor_slices(np.zeros((64, 4, 4, 1), "float32")).batch(8)
     assert augment.images_per_second(dataset, warmup=1) > 0
+
+
+def test_describe_keys_the_policy_not_its_names():
+    first, second = augment.light_policy(seed=0), augment.light_policy(seed=0)  # names differ: _1 suffixes
+    assert first.layers[0].name != second.layers[0].name
+    assert augment.describe(first) == augment.describe(second)
+    assert augment.describe(augment.light_policy(seed=1)) != augment.describe(first)
+    wider = augment.RandomGeometric(rotation=0.2, seed=0)
+    assert augment.describe(wider) != augment.describe(augment.RandomGeometric(rotation=0.1, seed=0))
+    assert augment.describe(None) is None
+    json.dumps(augment.describe(augment.strong_policy(seed=0)))  # JSON-able, for the cache key
+    with pytest.raises(TypeError, match="policy"):
+        augment.describe(lambda images: images)
