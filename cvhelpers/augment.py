@@ -47,6 +47,7 @@ from keras.src.layers.preprocessing.image_preprocessing.base_image_preprocessing
 
 __all__ = [
     "RandomGeometric",
+    "RandomResizedCrop",
     "SaltAndPepper",
     "Cutout",
     "RandomGaussianNoise",
@@ -326,6 +327,82 @@ class RandomGeometric(_ImageLayer):
                 "jit_compile": self.jit_compile,
             }
         )
+        return config
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class RandomResizedCrop(RandomGeometric):
+    """Crop a random area and aspect ratio, resized back to the image size.
+
+    The "Inception" crop (Szegedy et al. 2015) that torchvision calls
+    ``RandomResizedCrop`` and SimCLR relies on; Keras 3 has ``RandomCrop``
+    (no resize) and ``RandomZoom`` (one aspect ratio, centred range) but no
+    equivalent. Each image draws an area fraction ``s`` from ``scale`` and an
+    aspect ratio ``r`` (width / height) log-uniformly from ``ratio``; the crop
+    is ``sqrt(s·r)`` of the width by ``sqrt(s/r)`` of the height (clipped to
+    the image), at a uniformly random position inside the image. Crop and
+    resize are one warp, as in :class:`RandomGeometric`.
+
+    Unlike torchvision, which retries up to ten times when a draw does not
+    fit and then falls back to a centre crop, an oversized side is clipped
+    to the image; with the default ranges this changes the draws little.
+
+    Parameters
+    ----------
+    scale : (float, float), default=(0.08, 1.0)
+        Range of the crop's area as a fraction of the image's, in (0, 1].
+    ratio : (float, float), default=(3/4, 4/3)
+        Range of the crop's aspect ratio, width / height, > 0.
+    interpolation : {"bilinear", "nearest"}, default="bilinear"
+    jit_compile : bool, default=True
+        As in :class:`RandomGeometric`.
+    seed : int, optional
+
+    Notes
+    -----
+    The output has the input's height and width; follow the layer with
+    ``keras.layers.Resizing`` for another size.
+
+    Examples
+    --------
+    >>> layer = RandomResizedCrop(scale=(0.5, 1.0), seed=0)
+    >>> layer(np.zeros((2, 28, 28, 1), "float32")).shape
+    TensorShape([2, 28, 28, 1])
+    """
+
+    def __init__(self, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3), interpolation="bilinear", jit_compile=True,
+                 seed=None, **kwargs):
+        super().__init__(fill_mode="nearest", interpolation=interpolation, jit_compile=jit_compile, seed=seed,
+                         **kwargs)
+        self.scale = _range(scale, "scale", 0.0, 1.0, symmetric=False)
+        self.ratio = _range(ratio, "ratio", 0.0, math.inf, symmetric=False)
+        if self.scale[0] <= 0.0 or self.ratio[0] <= 0.0:
+            raise ValueError(f"scale and ratio must be > 0, got scale={scale!r}, ratio={ratio!r}")
+
+    def get_random_transformation(self, data, training=True, seed=None):
+        if not training:
+            return None
+        ops = self.backend
+        batch, height, width = self._batch_hw(self._images(data))
+        seed = seed or self._get_seed_generator(ops._backend)
+        height_f, width_f = ops.cast(height, "float32"), ops.cast(width, "float32")
+        area = ops.random.uniform((batch,), self.scale[0], self.scale[1], seed=seed)
+        log_ratio = ops.random.uniform((batch,), math.log(self.ratio[0]), math.log(self.ratio[1]), seed=seed)
+        aspect = ops.numpy.exp(log_ratio)
+        crop_w = ops.numpy.minimum(ops.numpy.sqrt(area * aspect), 1.0) * width_f
+        crop_h = ops.numpy.minimum(ops.numpy.sqrt(area / aspect), 1.0) * height_f
+        left = ops.random.uniform((batch,), 0.0, 1.0, seed=seed) * (width_f - crop_w)
+        top = ops.random.uniform((batch,), 0.0, 1.0, seed=seed) * (height_f - crop_h)
+        # Output pixel centre x + 0.5 maps to left + (x + 0.5) * crop_w / width in the input.
+        a00, a11 = crop_w / width_f, crop_h / height_f
+        b0, b1 = left + 0.5 * a00 - 0.5, top + 0.5 * a11 - 0.5
+        zeros = ops.numpy.zeros((batch,))
+        return {"matrix": ops.numpy.stack([a00, zeros, b0, zeros, a11, b1, zeros, zeros], axis=1)}
+
+    def get_config(self):
+        config = super(RandomGeometric, self).get_config()
+        config.update({"scale": self.scale, "ratio": self.ratio, "interpolation": self.interpolation,
+                       "jit_compile": self.jit_compile})
         return config
 
 

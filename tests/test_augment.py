@@ -18,7 +18,7 @@ import keras
 from keras import layers
 
 from cvhelpers import augment
-from cvhelpers.augment import Cutout, RandomGaussianNoise, RandomGeometric, SaltAndPepper
+from cvhelpers.augment import Cutout, RandomGaussianNoise, RandomGeometric, RandomResizedCrop, SaltAndPepper
 
 RANGE = (0.0, 1.0)
 
@@ -35,6 +35,7 @@ def _np(tensor):
 LAYERS = {
     # ours
     "RandomGeometric": lambda s: RandomGeometric("horizontal", 0.1, 0.1, 0.2, 0.1, fill_mode="constant", seed=s),
+    "RandomResizedCrop": lambda s: RandomResizedCrop(seed=s),
     "SaltAndPepper": lambda s: SaltAndPepper(0.1, seed=s),
     "Cutout": lambda s: Cutout(5, fill="mean", seed=s),
     "RandomGaussianNoise": lambda s: RandomGaussianNoise(0.1, seed=s),
@@ -85,7 +86,7 @@ def test_labels_pass_through_the_dict(name):
     assert _np(out["images"]).shape == x.shape
 
 
-@pytest.mark.parametrize("name", ["RandomGeometric", "SaltAndPepper", "Cutout", "RandomGaussianNoise"])
+@pytest.mark.parametrize("name", ["RandomGeometric", "RandomResizedCrop", "SaltAndPepper", "Cutout", "RandomGaussianNoise"])
 def test_get_config_round_trip(name):
     layer = LAYERS[name](7)
     config = layer.get_config()
@@ -98,7 +99,7 @@ def test_get_config_round_trip(name):
     assert type(restored) is type(layer)
 
 
-@pytest.mark.parametrize("name", ["RandomGeometric", "SaltAndPepper", "Cutout", "RandomGaussianNoise"])
+@pytest.mark.parametrize("name", ["RandomGeometric", "RandomResizedCrop", "SaltAndPepper", "Cutout", "RandomGaussianNoise"])
 def test_single_image_and_tf_data(name):
     x = _images()
     layer = LAYERS[name](0)
@@ -148,6 +149,31 @@ def test_geometric_rotation_matches_keras_direction():
     ours = _np(RandomGeometric(rotation=(0.25, 0.25), fill_mode="constant")(image, training=True))
     stock = _np(layers.RandomRotation((0.25, 0.25), fill_mode="constant")(image, training=True))
     assert_allclose(ours, stock, atol=1e-5)
+
+
+def test_resized_crop_of_the_whole_image_is_the_identity():
+    x = _images()
+    assert_allclose(_np(RandomResizedCrop(scale=(1.0, 1.0), ratio=(1.0, 1.0), seed=0)(x, training=True)), x, atol=1e-5)
+
+
+def test_resized_crop_magnifies_by_the_drawn_scale():
+    # A horizontal ramp: a crop of a quarter of the area at ratio 1 is half the width,
+    # so resizing it back halves the ramp's slope; the crop stays inside the image.
+    ramp = np.tile(np.arange(32, dtype="float32") / 31, (32, 1))[None, :, :, None].repeat(3, axis=0)
+    out = _np(RandomResizedCrop(scale=(0.25, 0.25), ratio=(1.0, 1.0), seed=1)(ramp, training=True))
+    slopes = np.diff(out[:, 16, 2:-2, 0], axis=1)
+    assert_allclose(slopes, 0.5 / 31, atol=1e-4)
+    assert out.min() >= 0 and out.max() <= 1
+    assert len({round(float(row[0]), 4) for row in out[:, 16, :, 0]}) == 3, "each image draws its own position"
+
+
+def test_resized_crop_bad_arguments():
+    with pytest.raises(ValueError, match="scale"):
+        RandomResizedCrop(scale=(0.0, 1.0))
+    with pytest.raises(ValueError, match="scale"):
+        RandomResizedCrop(scale=(0.5, 1.5))
+    with pytest.raises(ValueError, match="ratio"):
+        RandomResizedCrop(ratio=(2.0, 1.0))
 
 
 def test_geometric_bad_arguments():
