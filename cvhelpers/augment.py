@@ -138,6 +138,11 @@ class _ImageLayer(BaseImagePreprocessingLayer):
             return 1, shape[0], shape[1]
         raise ValueError(f"images must have shape (b, h, w, c) or (h, w, c), got {shape}")
 
+    def _draw_setup(self, data, seed):
+        """Batch size, height, width and the seed (generator) for one draw."""
+        batch, height, width = self._batch_hw(self._images(data))
+        return batch, height, width, seed or self._get_seed_generator(self.backend._backend)
+
     def transform_images(self, images, transformation, training=True):
         images = self.backend.cast(images, self.compute_dtype)
         if training and transformation is not None:
@@ -253,8 +258,7 @@ class RandomGeometric(_ImageLayer):
         if not training:
             return None
         ops = self.backend
-        batch, height, width = self._batch_hw(self._images(data))
-        seed = seed or self._get_seed_generator(ops._backend)
+        batch, height, width, seed = self._draw_setup(data, seed)
 
         def uniform(bounds):
             return ops.random.uniform((batch,), bounds[0], bounds[1], seed=seed)
@@ -383,8 +387,7 @@ class RandomResizedCrop(RandomGeometric):
         if not training:
             return None
         ops = self.backend
-        batch, height, width = self._batch_hw(self._images(data))
-        seed = seed or self._get_seed_generator(ops._backend)
+        batch, height, width, seed = self._draw_setup(data, seed)
         height_f, width_f = ops.cast(height, "float32"), ops.cast(width, "float32")
         area = ops.random.uniform((batch,), self.scale[0], self.scale[1], seed=seed)
         log_ratio = ops.random.uniform((batch,), math.log(self.ratio[0]), math.log(self.ratio[1]), seed=seed)
@@ -717,8 +720,7 @@ class Cutout(_ImageLayer):
         if not training:
             return None
         ops = self.backend
-        batch, height, width = self._batch_hw(self._images(data))
-        seed = seed or self._get_seed_generator(ops._backend)
+        batch, height, width, seed = self._draw_setup(data, seed)
         n = self.num_squares
         cy = ops.cast(ops.numpy.floor(ops.random.uniform((batch, n), 0.0, 1.0, seed=seed) * height), "int32")
         cx = ops.cast(ops.numpy.floor(ops.random.uniform((batch, n), 0.0, 1.0, seed=seed) * width), "int32")
