@@ -442,7 +442,8 @@ def gather_methods(records: dict, expected=tuple(METHOD_RECORDS)):
     -------
     pandas.DataFrame
         One row per (notebook, method), with columns ``notebook, method,
-        status`` and every metric the records carry.
+        status, profile, seed`` and every metric the records carry. Rows of
+        different profiles or seeds are not comparable; the columns show it.
     """
     import pandas as pd
 
@@ -453,6 +454,7 @@ def gather_methods(records: dict, expected=tuple(METHOD_RECORDS)):
         if not methods:
             rows.append({"notebook": name, "method": "—", "status": f"missing: run notebook {name[:2]}"})
             continue
+        run = {key: records[name].get(key) for key in ("profile", "seed")}
         for method, values in methods.items():
-            rows.append({"notebook": name, "method": method, "status": "recorded", **values})
+            rows.append({"notebook": name, "method": method, "status": "recorded", **run, **values})
     return pd.DataFrame(rows)
