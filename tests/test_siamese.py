@@ -142,6 +142,16 @@ def test_embedding_network_is_normalized_and_seeded():
     assert not np.allclose(np.linalg.norm(np.asarray(raw(x, training=False)), axis=1), 1.0)
 
 
+def test_embedding_network_can_keep_the_last_map():
+    pooled = siamese.embedding_network(embedding_dim=16, filters=(8, 8, 8, 8), seed=0)
+    kept = siamese.embedding_network(embedding_dim=16, filters=(8, 8, 8, 8), pool_last_block=False, seed=0)
+    flat = [layer for layer in kept.layers if isinstance(layer, keras.layers.Flatten)][0]
+    assert flat.output.shape[-1] == 3 * 3 * 8  # 28 -> 14 -> 7 -> 3, no fourth pooling
+    flat = [layer for layer in pooled.layers if isinstance(layer, keras.layers.Flatten)][0]
+    assert flat.output.shape[-1] == 8
+    assert kept(np.zeros((2, 28, 28, 1), np.float32)).shape == (2, 16)
+
+
 def test_siamese_pair_model_outputs_distances():
     embedding = siamese.embedding_network(input_shape=(8, 8, 1), embedding_dim=4, filters=(4,), seed=0)
     model = siamese.siamese_pair_model(embedding)
