@@ -37,7 +37,7 @@ def run_seed(protocol):
     seed = protocol.settings.seed
     batch = protocol.settings.batch_size
     ce_loss = protocol.ce_loss()
-    out, models = {}, {}
+    out = {}
     base = protocol.train("ce", protocol.train_dataset(), loss=ce_loss)
     out["cross-entropy"] = base
     x_oracle, y_oracle = protocol.oracle_data()
@@ -47,12 +47,13 @@ def run_seed(protocol):
     policy = augment.light_policy(seed=seed)
     copies = augment.oversample_with_augmented_copies(
         protocol.x_train, protocol.y_train, policy, epochs=protocol.settings.epochs, seed=seed, batch_size=batch)
-    augment_key = {"augment": augment.describe(policy)}
-    out["oversampling + augmented copies"] = models["ros_aug"] = protocol.train(
+    augment_key = {"augment": policy}
+    out["oversampling + augmented copies"] = protocol.train(
         "ros_aug_copies", copies, loss=ce_loss, steps_per_epoch=len(protocol.y_train) // batch, cache_extra=augment_key)
+    effective_weights = sampling.class_weights(protocol.y_train, "effective", beta=0.999)
     out["class weights: effective"] = protocol.train(
-        "cw_effective", protocol.train_dataset(), loss=ce_loss,
-        class_weight=sampling.class_weights(protocol.y_train, "effective", beta=0.999), cache_extra={"beta": 0.999})
+        "cw_effective", protocol.train_dataset(), loss=ce_loss, class_weight=effective_weights,
+        cache_extra={"beta": 0.999})
     out["logit-adjusted loss (tau=1)"] = protocol.train(
         "la_loss_tau1", protocol.train_dataset(), loss=losses.LogitAdjustedLoss(protocol.priors, 1.0, sparse=True))
     augmented = protocol.train("aug", protocol.train_dataset(augment=policy), loss=ce_loss, cache_extra=augment_key)
@@ -61,25 +62,20 @@ def run_seed(protocol):
         tau, _ = losses.choose_tau(val_logits, protocol.y_val, protocol.priors)
         logits = losses.posthoc_logit_adjustment(model.logits, protocol.priors, tau)
         out[f"{name} (tau on validation)"] = MethodResult(name, protocol.evaluate_logits(logits), model.fit, 0.0)
-    models.update(ce=base, aug=augmented)
-    out.update(two_stage(protocol, {name: result.fit.model for name, result in models.items()}))
+    first_stage = {"ce": base, "aug": augmented, "ros_aug": out["oversampling + augmented copies"]}
+    out.update(two_stage(protocol, {key: result.fit.model for key, result in first_stage.items()}, effective_weights))
     return {name: result.summary for name, result in out.items()}
 
 
-def two_stage(protocol, first_stage):
+def two_stage(protocol, first_stage, drw_weights):
     """Notebook 05's second stages on top of the (cached) first-stage models.
 
     ``first_stage`` maps "ce", "aug" and "ros_aug" to trained models. cRT runs
-    on each; balanced fine-tuning and DRW on the cross-entropy model, as in
-    notebook 05.
+    on each; balanced fine-tuning and DRW (with ``drw_weights``) on the
+    cross-entropy model, as in notebook 05.
     """
     seed, settings = protocol.settings.seed, protocol.settings
     out = {}
-
-    def evaluated(name, fit_result):
-        logits = evaluation.predict_logits(fit_result.model, protocol.x_test)
-        return MethodResult(name, protocol.evaluate_logits(logits), fit_result, fit_result.seconds, logits)
-
     ce_model = first_stage["ce"]
     for base, label in (("ce", "cross-entropy"), ("aug", "augmentation"), ("ros_aug", "oversampling + augmented copies")):
         name = f"cRT on the {label} model"
@@ -87,18 +83,17 @@ def two_stage(protocol, first_stage):
             first_stage[base], protocol.x_train, protocol.y_train, protocol.x_val, protocol.y_val, epochs=CRT_EPOCHS,
             sampling="balanced", seed=seed, progress=name,
             cache_key=protocol.cache_key("crt", seed, base=base, crt_epochs=CRT_EPOCHS))
-        out[name] = evaluated(name, fitted)
+        out[name] = protocol.evaluate_fit(name, fitted)
     stage2 = dict(epochs=STAGE2_EPOCHS, num_classes=protocol.num_classes, steps_per_epoch=protocol.steps_per_epoch,
                   learning_rate=settings.learning_rate / 10, seed=seed)
     validation = protocol.validation_dataset()
     balanced = pipeline.balanced_dataset(protocol.x_train, protocol.y_train, settings.batch_size, seed=seed)
     fitted = train.fine_tune(ce_model, balanced, validation, progress="fine-tune, balanced",
                              cache_key=protocol.cache_key("ft_balanced", seed, stage2=STAGE2_EPOCHS), **stage2)
-    out["fine-tune on balanced batches"] = evaluated("ft_balanced", fitted)
-    weights = sampling.class_weights(protocol.y_train, "effective", beta=0.999)
-    fitted = train.deferred_reweighting(ce_model, protocol.train_dataset(), validation, weights, progress="DRW",
+    out["fine-tune on balanced batches"] = protocol.evaluate_fit("ft_balanced", fitted)
+    fitted = train.deferred_reweighting(ce_model, protocol.train_dataset(), validation, drw_weights, progress="DRW",
                                         cache_key=protocol.cache_key("drw", seed, stage2=STAGE2_EPOCHS), **stage2)
-    out["DRW (effective-number weights)"] = evaluated("drw", fitted)
+    out["DRW (effective-number weights)"] = protocol.evaluate_fit("drw", fitted)
     return out
 
 

@@ -904,10 +904,12 @@ def describe(policy) -> list | None:
     """What decides a policy's output, as JSON-able data for a model cache key.
 
     Trained models are cached by configuration (:func:`cvhelpers.train.fit`),
-    but a ``tf.data`` pipeline does not say which augmentation it maps. Pass
-    ``cache_extra={"augment": describe(policy)}`` to
-    :meth:`~cvhelpers.protocol.LongTailProtocol.train`, so that changing a
-    policy's factors or seed trains a new model instead of reusing a stale one.
+    but a ``tf.data`` pipeline does not say which augmentation it maps, so pass
+    the policy in the key, e.g. ``cache_extra={"augment": policy}`` to
+    :meth:`~cvhelpers.protocol.LongTailProtocol.train`:
+    :func:`cvhelpers.train.config_key` encodes any layer with this function,
+    so that changing a policy's factors or seed trains a new model instead of
+    reusing a stale one.
 
     Parameters
     ----------

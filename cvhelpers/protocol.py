@@ -257,9 +257,16 @@ class LongTailProtocol:
             cache_key=key,
             progress=name,
         )
-        logits = evaluation.predict_logits(result.model, self.x_test)
-        report = self.evaluate_logits(logits)
-        return MethodResult(name, report, result, time.perf_counter() - started, logits)
+        return self.evaluate_fit(name, result, seconds=time.perf_counter() - started)
+
+    def evaluate_fit(self, name: str, fit_result: train.FitResult, seconds: float | None = None) -> MethodResult:
+        """Evaluate a model trained outside :meth:`train` (e.g. a second stage) on the test set.
+
+        ``seconds`` defaults to the fit's own training time.
+        """
+        logits = evaluation.predict_logits(fit_result.model, self.x_test)
+        seconds = fit_result.seconds if seconds is None else seconds
+        return MethodResult(name, self.evaluate_logits(logits), fit_result, seconds, logits)
 
     def evaluate_logits(self, logits) -> evaluation.EvaluationReport:
         """The full report on the test set for test-set logits (n_test, C)."""

@@ -100,8 +100,23 @@ def default_cache_dir() -> Path:
 
 
 def config_key(config: dict) -> str:
-    """A short, stable hash of a JSON-able configuration dict."""
-    text = json.dumps(config, sort_keys=True, default=str)
+    """A short, stable hash of a JSON-able configuration dict.
+
+    A Keras layer or ``Sequential`` in it (an augmentation policy) is keyed
+    by :func:`cvhelpers.augment.describe` — its classes and settings, seed
+    included — not by its ``str``, which shows only the name Keras numbers
+    automatically and would reuse a model trained with other settings.
+    Anything else that JSON cannot encode is keyed by its ``str``.
+    """
+
+    def encode(value):
+        if isinstance(value, keras.layers.Layer):
+            from cvhelpers.augment import describe
+
+            return describe(value)
+        return str(value)
+
+    text = json.dumps(config, sort_keys=True, default=encode)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

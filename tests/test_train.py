@@ -86,3 +86,12 @@ def test_fit_under_mirrored_strategy_on_two_cpus_reaches_the_same_quality():
     single = max(_fit(epochs=4).history["val_balanced_accuracy"])
     assert distributed["replicas"] == 2
     assert distributed["best"] > 0.9 and abs(distributed["best"] - single) < 0.05
+
+
+def test_config_key_describes_a_policy_by_its_settings_not_its_name():
+    from cvhelpers import augment
+
+    first, twin = augment.light_policy(seed=0), augment.light_policy(seed=0)  # Keras numbers their names apart
+    assert train.config_key({"augment": first}) == train.config_key({"augment": twin})
+    assert train.config_key({"augment": first}) == train.config_key({"augment": augment.describe(first)})
+    assert train.config_key({"augment": first}) != train.config_key({"augment": augment.light_policy(seed=1)})
