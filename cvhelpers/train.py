@@ -337,6 +337,26 @@ def clone_with_weights(model: keras.Model) -> keras.Model:
     return clone
 
 
+def _keyed_by_start(cache_key, model: keras.Model):
+    """A second stage's cache key plus a fingerprint of the weights it starts from.
+
+    cRT, fine-tuning and DRW continue from a trained model; a key that named
+    only the method would reuse a classifier trained on another encoder's
+    features after the first stage was retrained (e.g. with other
+    augmentation draws). SHA-256 of all weights, so the same start gives the
+    same key.
+    """
+    if cache_key is None:
+        return None
+    digest = hashlib.sha256()
+    for weights in model.get_weights():
+        digest.update(np.ascontiguousarray(weights).tobytes())
+    fingerprint = digest.hexdigest()[:16]
+    if isinstance(cache_key, str):
+        return f"{cache_key}-{fingerprint}"
+    return {**cache_key, "start_weights": fingerprint}
+
+
 def _fit_with_adam(build_model, train_data, validation_data, *, learning_rate, loss, **kwargs) -> FitResult:
     """:func:`fit` with Adam at ``learning_rate`` and cross-entropy on logits by default."""
     return fit(
@@ -416,7 +436,7 @@ def retrain_classifier(
         Default sparse categorical cross-entropy on logits.
     seed : int, default=0
     cache_key : dict or str, optional
-        As in :func:`fit`; describe the base model in it too.
+        As in :func:`fit`; a fingerprint of ``model``'s weights is added.
     progress : bool or str, default=True
 
     Returns
@@ -472,7 +492,8 @@ def retrain_classifier(
 
     result = _fit_with_adam(
         build_head, train_data, validation_data, learning_rate=learning_rate, loss=loss, epochs=epochs,
-        num_classes=num_classes, steps_per_epoch=steps, seed=seed, cache_key=cache_key, progress=progress,
+        num_classes=num_classes, steps_per_epoch=steps, seed=seed, cache_key=_keyed_by_start(cache_key, model),
+        progress=progress,
     )
     retrained = copy_model(model)
     kernel, bias = result.model.get_layer("classifier").get_weights()
@@ -523,7 +544,7 @@ def fine_tune(
     class_weight : dict of int to float, optional
     seed : int, default=0
     cache_key : dict or str, optional
-        As in :func:`fit`; describe the first stage in it too.
+        As in :func:`fit`; a fingerprint of ``model``'s weights is added.
     progress : bool or str, default=True
 
     Returns
@@ -544,7 +565,7 @@ def fine_tune(
     return _fit_with_adam(
         build, train_data, validation_data, learning_rate=learning_rate, loss=loss, epochs=epochs,
         num_classes=num_classes, steps_per_epoch=steps_per_epoch, class_weight=class_weight, seed=seed,
-        cache_key=cache_key, progress=progress,
+        cache_key=_keyed_by_start(cache_key, model), progress=progress,
     )
 
 

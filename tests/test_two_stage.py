@@ -140,3 +140,24 @@ def test_fine_tune_and_drw_leave_the_first_stage_untouched(long_tail, ce_model):
         assert_array_equal(a, b)
     with pytest.raises(TypeError, match="class_weight"):
         train.deferred_reweighting(ce_model, validation, validation, [1, 2], epochs=1, num_classes=4)
+
+
+def test_second_stage_cache_keys_name_the_start_weights(ce_model, long_tail, monkeypatch):
+    x_train, y_train, x_val, y_val = long_tail
+    keys = []
+    real_fit = train.fit
+
+    def recording_fit(*args, **kwargs):
+        keys.append(kwargs["cache_key"])
+        return real_fit(*args, **{**kwargs, "cache_key": None})
+
+    monkeypatch.setattr(train, "fit", recording_fit)
+    other = train.clone_with_weights(ce_model)
+    other.get_layer("classifier").set_weights([w + 1.0 for w in other.get_layer("classifier").get_weights()])
+    for model in (ce_model, ce_model, other):
+        train.retrain_classifier(model, x_train, y_train, x_val, y_val, epochs=1, cache_key={"method": "crt"},
+                                 progress=False)
+    assert keys[0]["method"] == "crt" and keys[0] == keys[1]  # same start, same key
+    assert keys[2] != keys[0]  # another start (same method) must not reuse the cached classifier
+    assert train._keyed_by_start(None, ce_model) is None
+    assert train._keyed_by_start("crt", ce_model).startswith("crt-")
