@@ -314,6 +314,8 @@ def test_xla_compiled_policy_in_tf_data():
     assert out.shape == x.shape and out.min() >= 0 and out.max() <= 1
     with pytest.raises(TypeError, match="MixUp"):
         augment.xla_compiled(layers.MixUp())
+    with pytest.raises(TypeError, match="CutMix"):  # found inside a nested policy too
+        augment.xla_compiled(keras.Sequential([augment.light_policy(0), keras.Sequential([layers.CutMix()])]))
 
 
 def test_oversample_augments_only_the_copies():
