@@ -167,8 +167,55 @@ class _ImageLayer(BaseImagePreprocessingLayer):
 # --------------------------------------------------------------------------
 # the fused geometric layer
 # --------------------------------------------------------------------------
+class _WarpLayer(_ImageLayer):
+    """Base of the layers that resample each image once by a 3×3 matrix.
+
+    A subclass draws ``{"matrix": (b, 8)}`` (output pixel -> input pixel, as
+    ``keras.ops.image.affine_transform``) in ``get_random_transformation``;
+    this class warps. Under TensorFlow with ``jit_compile=True`` the warp is
+    an XLA-compiled gather kernel (:func:`_xla_warp`), otherwise
+    ``keras.ops.image.affine_transform``.
+    """
+
+    def __init__(self, fill_mode="reflect", fill_value=0.0, interpolation="bilinear", jit_compile=True, seed=None,
+                 **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        if fill_mode not in _FILL_MODES:
+            raise ValueError(f"fill_mode must be one of {_FILL_MODES}, got {fill_mode!r}")
+        if interpolation not in _INTERPOLATIONS:
+            raise ValueError(f"interpolation must be one of {_INTERPOLATIONS}, got {interpolation!r}")
+        if not isinstance(jit_compile, bool):
+            raise TypeError(f"jit_compile must be a bool, got {jit_compile!r}")
+        self.fill_mode = fill_mode
+        self.fill_value = float(fill_value)
+        self.interpolation = interpolation
+        self.jit_compile = jit_compile
+        self.supports_jit = False
+
+    def _transform_images(self, images, transformation):
+        matrix = transformation["matrix"]
+        squeeze = len(images.shape) == 3
+        if squeeze:
+            images = self.backend.numpy.expand_dims(images, 0)
+        if self.jit_compile and self.backend.name == "tensorflow" and self.fill_mode != "wrap":
+            out = _xla_warp(self.interpolation, self.fill_mode)(images, matrix, self.fill_value)
+        else:
+            out = self.backend.image.affine_transform(
+                images, matrix, interpolation=self.interpolation, fill_mode=self.fill_mode, fill_value=self.fill_value
+            )
+        return self.backend.numpy.squeeze(out, 0) if squeeze else out
+
+    def transform_single_image(self, image, transformation, training=True):
+        return self.transform_images(image, transformation, training)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"interpolation": self.interpolation, "jit_compile": self.jit_compile})
+        return config
+
+
 @keras.saving.register_keras_serializable(package=_PACKAGE)
-class RandomGeometric(_ImageLayer):
+class RandomGeometric(_WarpLayer):
     """Flip, rotation, translation, zoom and shear as one projective warp.
 
     Each image draws its own flip, angle, shift, zoom and shear; they are
@@ -234,25 +281,15 @@ class RandomGeometric(_ImageLayer):
         seed=None,
         **kwargs,
     ):
-        super().__init__(seed=seed, **kwargs)
+        super().__init__(fill_mode=fill_mode, fill_value=fill_value, interpolation=interpolation,
+                         jit_compile=jit_compile, seed=seed, **kwargs)
         if flip not in _FLIP_MODES:
             raise ValueError(f"flip must be one of {_FLIP_MODES}, got {flip!r}")
-        if fill_mode not in _FILL_MODES:
-            raise ValueError(f"fill_mode must be one of {_FILL_MODES}, got {fill_mode!r}")
-        if interpolation not in _INTERPOLATIONS:
-            raise ValueError(f"interpolation must be one of {_INTERPOLATIONS}, got {interpolation!r}")
         self.flip = flip
         self.rotation = _range(rotation, "rotation", -1.0, 1.0)
         self.translation = _range(translation, "translation", -1.0, 1.0)
         self.zoom = _range(zoom, "zoom", -0.99, math.inf)
         self.shear = _range(shear, "shear", -10.0, 10.0)
-        self.fill_mode = fill_mode
-        self.fill_value = float(fill_value)
-        self.interpolation = interpolation
-        if not isinstance(jit_compile, bool):
-            raise TypeError(f"jit_compile must be a bool, got {jit_compile!r}")
-        self.jit_compile = jit_compile
-        self.supports_jit = False
 
     def get_random_transformation(self, data, training=True, seed=None):
         if not training:
@@ -300,22 +337,6 @@ class RandomGeometric(_ImageLayer):
         matrix = ops.numpy.stack([a00, a01, b0, a10, a11, b1, zeros, zeros], axis=1)
         return {"matrix": matrix}
 
-    def _transform_images(self, images, transformation):
-        matrix = transformation["matrix"]
-        squeeze = len(images.shape) == 3
-        if squeeze:
-            images = self.backend.numpy.expand_dims(images, 0)
-        if self.jit_compile and self.backend.name == "tensorflow" and self.fill_mode != "wrap":
-            out = _xla_warp(self.interpolation, self.fill_mode)(images, matrix, self.fill_value)
-        else:
-            out = self.backend.image.affine_transform(
-                images, matrix, interpolation=self.interpolation, fill_mode=self.fill_mode, fill_value=self.fill_value
-            )
-        return self.backend.numpy.squeeze(out, 0) if squeeze else out
-
-    def transform_single_image(self, image, transformation, training=True):
-        return self.transform_images(image, transformation, training)
-
     def get_config(self):
         config = super().get_config()
         config.update(
@@ -327,15 +348,13 @@ class RandomGeometric(_ImageLayer):
                 "shear": self.shear,
                 "fill_mode": self.fill_mode,
                 "fill_value": self.fill_value,
-                "interpolation": self.interpolation,
-                "jit_compile": self.jit_compile,
             }
         )
         return config
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
-class RandomResizedCrop(RandomGeometric):
+class RandomResizedCrop(_WarpLayer):
     """Crop a random area and aspect ratio, resized back to the image size.
 
     The "Inception" crop (Szegedy et al. 2015) that torchvision calls
@@ -403,9 +422,8 @@ class RandomResizedCrop(RandomGeometric):
         return {"matrix": ops.numpy.stack([a00, zeros, b0, zeros, a11, b1, zeros, zeros], axis=1)}
 
     def get_config(self):
-        config = super(RandomGeometric, self).get_config()
-        config.update({"scale": self.scale, "ratio": self.ratio, "interpolation": self.interpolation,
-                       "jit_compile": self.jit_compile})
+        config = super().get_config()
+        config.update({"scale": self.scale, "ratio": self.ratio})
         return config
 
 
