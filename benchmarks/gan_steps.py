@@ -80,7 +80,9 @@ def sampling_comparison(protocol):
             "mean_recall": float(quality["recall"].mean()),
             "mean_diversity_ratio": float(quality["diversity_ratio"].mean()),
             "frechet": quality["frechet"].round(2).to_dict(),
+            # A cached GAN (e.g. from notebook 06) reports the time of the run that trained it.
             "train_seconds": result.seconds,
+            "from_cache": bool(result.from_cache),
         }
     return out
 
