@@ -19,7 +19,7 @@ Pipelines measured, at 28×28 grayscale (Fashion-MNIST) and at 224×224 RGB
   :func:`cvhelpers.augment.standard_policy` wrapped in
   :func:`cvhelpers.augment.xla_compiled` (one fused warp, each layer of the
   policy compiled by XLA).
-* ``keras_fused_batched`` — the same policy without whole-policy XLA (only
+* ``keras_fused_batched`` — the same policy without ``xla_compiled`` (only
   the warp is XLA-compiled inside :class:`~cvhelpers.augment.RandomGeometric`).
 * ``keras_stock_batched`` — the same with the stock Keras layers
   (``RandomFlip → RandomRotation → RandomTranslation → RandomZoom``: four
