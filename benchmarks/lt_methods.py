@@ -103,8 +103,9 @@ def low_learning_rate_phase(protocol, first_stage, oracle_data):
     name = "oversampling + augmented copies, low-lr phase"
     out[name] = protocol.evaluate_fit(name, tuned)
     name = "oversampling + augmented copies, low-lr phase, then cRT"
+    crt_key = protocol.cache_key("crt", seed, base="ros_aug_low_lr", crt_epochs=CRT_EPOCHS)
     fitted = train.retrain_classifier(tuned.model, x, y, protocol.x_val, protocol.y_val, epochs=CRT_EPOCHS, seed=seed,
-                                      progress=False, cache_key=protocol.cache_key("crt", seed, base="ros_aug_low_lr"))
+                                      progress=False, cache_key=crt_key)
     out[name] = protocol.evaluate_fit(name, fitted)
     continued = {"cross-entropy": ("ce", x, y), "oracle": ("oracle", *oracle_data)}
     for label, (base, x_base, y_base) in continued.items():
