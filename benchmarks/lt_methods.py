@@ -7,7 +7,10 @@ cross-entropy-to-oracle gap it closes, per seed and on average. The target: the
 best single method closes at least 80 % of the gap on average and gains at
 least 4 points of balanced accuracy over cross-entropy.
 
-It also runs the best recipe found (oversampling with augmented copies, a
+It also trains a hybrid first stage: cross-entropy on the oversampling +
+augmented copies batches plus a supervised contrastive term on two views
+(:class:`cvhelpers.supcon.SupConHybrid`), and runs cRT on it. And it runs the
+best recipe found (oversampling with augmented copies, a
 short phase at a tenth of the learning rate, then cRT) together with two
 controls: cross-entropy and the oracle given the same low-rate phase. The
 protocol trains at a constant learning rate, so the controls show how much of
@@ -34,9 +37,11 @@ import numpy as np
 from cvhelpers import augment, evaluation, losses, pipeline, sampling, train
 from cvhelpers.protocol import PROFILE_SETTINGS, LongTailProtocol, MethodResult
 from cvhelpers.results import atomic_write_text
+from cvhelpers.supcon import SupConHybrid
 
 CRT_EPOCHS = 10  # as notebook 05
 STAGE2_EPOCHS = 2
+SUPCON = {"weight": 0.5, "temperature": 0.1}  # the hybrid's contrastive term
 LOW_LR_EPOCHS = 3  # the low-learning-rate phase of the best recipe, and of its two controls
 #: Control rows: the baselines given the same extra low-learning-rate epochs. Not candidates for "best".
 CONTROLS = ("cross-entropy, continued at lr/10", "oracle, continued at lr/10")
@@ -60,6 +65,16 @@ def run_seed(protocol):
     augment_key = {"augment": policy}
     out["oversampling + augmented copies"] = protocol.train(
         "ros_aug_copies", copies, loss=ce_loss, steps_per_epoch=len(protocol.y_train) // batch, cache_extra=augment_key)
+    view = augment.light_policy(seed=seed + 7)  # the hybrid's second view
+
+    def hybrid():
+        return SupConHybrid(protocol.build_model(seed)(), view, seed=seed, **SUPCON)
+
+    copies = augment.oversample_with_augmented_copies(
+        protocol.x_train, protocol.y_train, policy, epochs=protocol.settings.epochs, seed=seed, batch_size=batch)
+    out["oversampling + augmented copies + supervised contrastive"] = protocol.train(
+        "ros_aug_copies_supcon", copies, loss=ce_loss, steps_per_epoch=len(protocol.y_train) // batch,
+        build_model=hybrid, cache_extra={**augment_key, "supcon": {**SUPCON, "view": augment.describe(view)}})
     effective_weights = sampling.class_weights(protocol.y_train, "effective", beta=0.999)
     out["class weights: effective"] = protocol.train(
         "cw_effective", protocol.train_dataset(), loss=ce_loss, class_weight=effective_weights,
@@ -74,6 +89,7 @@ def run_seed(protocol):
         out[f"{name} (tau on validation)"] = MethodResult(name, protocol.evaluate_logits(logits), model.fit, 0.0)
     first_stage = {"ce": base, "aug": augmented, "ros_aug": out["oversampling + augmented copies"], "oracle": out["oracle"]}
     first_stage = {key: result.fit.model for key, result in first_stage.items()}
+    first_stage["ros_aug_supcon"] = out["oversampling + augmented copies + supervised contrastive"].fit.model.network
     out.update(two_stage(protocol, first_stage, effective_weights))
     out.update(low_learning_rate_phase(protocol, first_stage, (x_oracle, y_oracle)))
     return {name: result.summary for name, result in out.items()}
@@ -121,14 +137,15 @@ def low_learning_rate_phase(protocol, first_stage, oracle_data):
 def two_stage(protocol, first_stage, drw_weights):
     """Notebook 05's second stages on top of the (cached) first-stage models.
 
-    ``first_stage`` maps "ce", "aug" and "ros_aug" to trained models. cRT runs
-    on each; balanced fine-tuning and DRW (with ``drw_weights``) on the
+    ``first_stage`` maps "ce", "aug", "ros_aug" and "ros_aug_supcon" to trained
+    models (plus "oracle", unused here). cRT runs on each; balanced fine-tuning and DRW (with ``drw_weights``) on the
     cross-entropy model, as in notebook 05.
     """
     seed, settings = protocol.settings.seed, protocol.settings
     out = {}
     ce_model = first_stage["ce"]
-    for base, label in (("ce", "cross-entropy"), ("aug", "augmentation"), ("ros_aug", "oversampling + augmented copies")):
+    for base, label in (("ce", "cross-entropy"), ("aug", "augmentation"), ("ros_aug", "oversampling + augmented copies"),
+                        ("ros_aug_supcon", "supervised contrastive hybrid")):
         name = f"cRT on the {label} model"
         fitted = train.retrain_classifier(
             first_stage[base], protocol.x_train, protocol.y_train, protocol.x_val, protocol.y_val, epochs=CRT_EPOCHS,

@@ -217,6 +217,7 @@ class LongTailProtocol:
         cache_extra: dict | None = None,
         strategy=None,
         epochs: int | None = None,
+        build_model=None,
     ) -> MethodResult:
         """Train one method under the protocol and evaluate it on the test set.
 
@@ -237,13 +238,18 @@ class LongTailProtocol:
             Reuse a model trained earlier with the same configuration.
         epochs : int, optional
             Override the protocol's epochs (e.g. a cheaper sweep).
+        build_model : callable, optional
+            Returns a fresh model; default :meth:`build_model` (the protocol's
+            CNN). For a method that wraps that CNN in its own training step,
+            e.g. :class:`cvhelpers.supcon.SupConHybrid`; name the wrapper in
+            ``cache_extra``.
         """
         seed = self._seed(seed)
         epochs = epochs or self.settings.epochs
         key = self.cache_key(name, seed, epochs=epochs, **(cache_extra or {})) if cache else None
         started = time.perf_counter()
         result = train.fit(
-            self.build_model(seed),
+            build_model or self.build_model(seed),
             train_data,
             self.validation_dataset(one_hot),
             epochs=epochs,
