@@ -17,10 +17,16 @@ protocol trains at a constant learning rate, so the controls show how much of
 a second stage's gain any model would get from the lower rate alone; every
 method's gap is also reported against them.
 
+Finally it trains context-rich minority oversampling (CMO, Park et al. 2022:
+class-balanced boxes pasted into the oversampling + augmented copies batches,
+:func:`cvhelpers.augment.context_rich_oversampling`) and puts it through
+the same low-rate phase and cRT.
+
     python benchmarks/lt_methods.py                    # full profile, seeds 0 1 2
     python benchmarks/lt_methods.py --profile course --seeds 0
+    python benchmarks/lt_methods.py --core             # baselines, the two recipes, the controls
 
-Writes ``build/bench/lt_methods.json``. Models are cached in build/models, so
+Writes ``build/bench/lt_methods.json`` (``lt_methods_core.json`` with ``--core``). Models are cached in build/models, so
 an interrupted run resumes.
 """
 
@@ -42,29 +48,41 @@ from cvhelpers.supcon import SupConHybrid
 CRT_EPOCHS = 10  # as notebook 05
 STAGE2_EPOCHS = 2
 SUPCON = {"weight": 0.5, "temperature": 0.1}  # the hybrid's contrastive term
+CMO_PROBABILITY = 0.5  # share of batches that get a pasted class-balanced box (the paper's value)
 LOW_LR_EPOCHS = 3  # the low-learning-rate phase of the best recipe, and of its two controls
 #: Control rows: the baselines given the same extra low-learning-rate epochs. Not candidates for "best".
 CONTROLS = ("cross-entropy, continued at lr/10", "oracle, continued at lr/10")
 OUTPUT = Path(__file__).resolve().parent.parent / "build" / "bench" / "lt_methods.json"
 
 
+def baselines(protocol):
+    """Cross-entropy, the oracle and oversampling with augmented copies: every run trains these."""
+    seed, batch = protocol.settings.seed, protocol.settings.batch_size
+    x_oracle, y_oracle = protocol.oracle_data()
+    policy = augment.light_policy(seed=seed)
+    copies = augment.oversample_with_augmented_copies(
+        protocol.x_train, protocol.y_train, policy, epochs=protocol.settings.epochs, seed=seed, batch_size=batch)
+    return {
+        "cross-entropy": protocol.train("ce", protocol.train_dataset(), loss=protocol.ce_loss()),
+        "oracle": protocol.train("oracle", pipeline.make_dataset(x_oracle, y_oracle, batch, seed=seed),
+                                 loss=protocol.ce_loss()),
+        "oversampling + augmented copies": protocol.train(
+            "ros_aug_copies", copies, loss=protocol.ce_loss(), steps_per_epoch=len(protocol.y_train) // batch,
+            cache_extra={"augment": policy}),
+    }
+
+
 def run_seed(protocol):
     seed = protocol.settings.seed
     batch = protocol.settings.batch_size
     ce_loss = protocol.ce_loss()
-    out = {}
-    base = protocol.train("ce", protocol.train_dataset(), loss=ce_loss)
-    out["cross-entropy"] = base
+    out = baselines(protocol)
+    base = out["cross-entropy"]
     x_oracle, y_oracle = protocol.oracle_data()
-    out["oracle"] = protocol.train("oracle", pipeline.make_dataset(x_oracle, y_oracle, batch, seed=seed), loss=ce_loss)
     out["oversampling"] = protocol.train(
         "ros", pipeline.balanced_dataset(protocol.x_train, protocol.y_train, batch, seed=seed), loss=ce_loss)
     policy = augment.light_policy(seed=seed)
-    copies = augment.oversample_with_augmented_copies(
-        protocol.x_train, protocol.y_train, policy, epochs=protocol.settings.epochs, seed=seed, batch_size=batch)
     augment_key = {"augment": policy}
-    out["oversampling + augmented copies"] = protocol.train(
-        "ros_aug_copies", copies, loss=ce_loss, steps_per_epoch=len(protocol.y_train) // batch, cache_extra=augment_key)
     view = augment.light_policy(seed=seed + 7)  # the hybrid's second view
 
     def hybrid():
@@ -92,7 +110,64 @@ def run_seed(protocol):
     first_stage["ros_aug_supcon"] = out["oversampling + augmented copies + supervised contrastive"].fit.model.network
     out.update(two_stage(protocol, first_stage, effective_weights))
     out.update(low_learning_rate_phase(protocol, first_stage, (x_oracle, y_oracle)))
+    out.update(context_rich_recipe(protocol))
     return {name: result.summary for name, result in out.items()}
+
+
+def run_core(protocol):
+    """Only what the target is judged on: the two baselines, the two best recipes and the controls."""
+    out = baselines(protocol)
+    first_stage = {"ce": "cross-entropy", "oracle": "oracle", "ros_aug": "oversampling + augmented copies"}
+    first_stage = {key: out[name].fit.model for key, name in first_stage.items()}
+    out.update(low_learning_rate_phase(protocol, first_stage, protocol.oracle_data()))
+    out.update(context_rich_recipe(protocol))
+    return {name: result.summary for name, result in out.items()}
+
+
+def low_rate_then_crt(protocol, model, tag):
+    """3 epochs of fresh augmented copies at lr/10 (the whole network), then cRT: (low-rate fit, cRT fit)."""
+    seed, settings = protocol.settings.seed, protocol.settings
+    batch, x, y = settings.batch_size, protocol.x_train, protocol.y_train
+    policy = augment.light_policy(seed=seed + 1000)
+    fresh_copies = augment.oversample_with_augmented_copies(x, y, policy, epochs=LOW_LR_EPOCHS, seed=seed + 1000,
+                                                            batch_size=batch)
+    tuned = train.fine_tune(model, fresh_copies, protocol.validation_dataset(), steps_per_epoch=len(y) // batch,
+                            epochs=LOW_LR_EPOCHS, num_classes=protocol.num_classes,
+                            learning_rate=settings.learning_rate / 10, seed=seed, progress=False,
+                            cache_key=protocol.cache_key(f"{tag}_low_lr", seed, low_lr_epochs=LOW_LR_EPOCHS,
+                                                         augment=augment.describe(policy)))
+    fitted = train.retrain_classifier(tuned.model, x, y, protocol.x_val, protocol.y_val, epochs=CRT_EPOCHS, seed=seed,
+                                      progress=False,
+                                      cache_key=protocol.cache_key("crt", seed, base=f"{tag}_low_lr", crt_epochs=CRT_EPOCHS))
+    return tuned, fitted
+
+
+def context_rich_recipe(protocol):
+    """Context-rich minority oversampling on the oversampling + augmented copies batches, then the recipe.
+
+    :func:`cvhelpers.augment.context_rich_oversampling` pastes, into half of
+    the batches, a box of a class-balanced, lightly augmented batch; labels
+    are mixed by area. Then cRT alone, and the low-rate phase followed by cRT.
+    """
+    seed, settings = protocol.settings.seed, protocol.settings
+    batch, x, y = settings.batch_size, protocol.x_train, protocol.y_train
+    policy, box_policy = augment.light_policy(seed=seed), augment.light_policy(seed=seed + 2)
+    copies = augment.oversample_with_augmented_copies(x, y, policy, epochs=settings.epochs, seed=seed, batch_size=batch)
+    mixed = augment.context_rich_oversampling(x, y, copies, box_policy, probability=CMO_PROBABILITY, batch_size=batch,
+                                              seed=seed + 1, num_classes=protocol.num_classes)
+    first = protocol.train(
+        "ros_aug_copies_cmo", mixed, loss=protocol.ce_loss(one_hot=True), one_hot=True, steps_per_epoch=len(y) // batch,
+        cache_extra={"augment": policy, "cmo": {"probability": CMO_PROBABILITY, "boxes": augment.describe(box_policy)}})
+    name = "context-rich oversampling on augmented copies"
+    out = {name: first}
+    crt = train.retrain_classifier(first.fit.model, x, y, protocol.x_val, protocol.y_val, epochs=CRT_EPOCHS, seed=seed,
+                                   progress=False, cache_key=protocol.cache_key("crt", seed, base="ros_aug_cmo",
+                                                                                crt_epochs=CRT_EPOCHS))
+    out[f"{name}, then cRT"] = protocol.evaluate_fit(name, crt)
+    tuned, fitted = low_rate_then_crt(protocol, first.fit.model, "ros_aug_cmo")
+    out[f"{name}, low-lr phase"] = protocol.evaluate_fit(name, tuned)
+    out[f"{name}, low-lr phase, then cRT"] = protocol.evaluate_fit(name, fitted)
+    return out
 
 
 def low_learning_rate_phase(protocol, first_stage, oracle_data):
@@ -110,18 +185,10 @@ def low_learning_rate_phase(protocol, first_stage, oracle_data):
                     seed=seed, progress=False)
     validation = protocol.validation_dataset()
     out = {}
-    policy = augment.light_policy(seed=seed + 1000)
-    fresh_copies = augment.oversample_with_augmented_copies(x, y, policy, epochs=LOW_LR_EPOCHS, seed=seed + 1000,
-                                                            batch_size=batch)
-    tuned = train.fine_tune(first_stage["ros_aug"], fresh_copies, validation, steps_per_epoch=len(y) // batch,
-                            cache_key=protocol.cache_key("ros_aug_low_lr", seed, low_lr_epochs=LOW_LR_EPOCHS,
-                                                         augment=augment.describe(policy)), **low_rate)
+    tuned, fitted = low_rate_then_crt(protocol, first_stage["ros_aug"], "ros_aug")
     name = "oversampling + augmented copies, low-lr phase"
     out[name] = protocol.evaluate_fit(name, tuned)
     name = "oversampling + augmented copies, low-lr phase, then cRT"
-    crt_key = protocol.cache_key("crt", seed, base="ros_aug_low_lr", crt_epochs=CRT_EPOCHS)
-    fitted = train.retrain_classifier(tuned.model, x, y, protocol.x_val, protocol.y_val, epochs=CRT_EPOCHS, seed=seed,
-                                      progress=False, cache_key=crt_key)
     out[name] = protocol.evaluate_fit(name, fitted)
     continued = {"cross-entropy": ("ce", x, y), "oracle": ("oracle", *oracle_data)}
     for label, (base, x_base, y_base) in continued.items():
@@ -193,13 +260,15 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="full", choices=sorted(PROFILE_SETTINGS))
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--core", action="store_true",
+                        help="only the baselines, the two best recipes and the controls (writes lt_methods_core.json)")
     args = parser.parse_args(argv)
     base = LongTailProtocol.fashion_mnist_lt()
     per_seed = {}
     for seed in args.seeds:
         settings = PROFILE_SETTINGS[args.profile]
         protocol = base.with_settings(**{**settings.__dict__, "seed": seed})
-        per_seed[seed] = run_seed(protocol)
+        per_seed[seed] = (run_core if args.core else run_seed)(protocol)
         print(f"seed {seed} done", flush=True)
     methods = list(per_seed[args.seeds[0]])
     table = {name: summarize(per_seed, args.seeds, name) for name in methods}
@@ -211,8 +280,9 @@ def main(argv=None):
         "target_met": candidates[best]["gap_closed_mean"] >= 0.8 and candidates[best]["gain_over_ce_mean"] >= 0.04,
         "per_seed": {str(s): v for s, v in per_seed.items()},
     }
-    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(OUTPUT, json.dumps(report, indent=2, default=float) + "\n")
+    output = OUTPUT.with_name("lt_methods_core.json") if args.core else OUTPUT
+    output.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(output, json.dumps(report, indent=2, default=float) + "\n")
     print(f"{'method':56s} {'bal. acc.':>13s} {'gap closed':>11s} {'per seed':>18s}  vs continued baselines")
     for name, row in table.items():
         print(f"{name:56s} {row['balanced_accuracy_mean']:.3f} ± {row['balanced_accuracy_std']:.3f} "

@@ -346,6 +346,58 @@ def test_oversample_bad_arguments():
         augment.oversample_with_augmented_copies(np.zeros((3, 4, 4)), y, SaltAndPepper(), epochs=0)
 
 
+def _cmo_inputs(batches=60, batch_size=32):
+    """Long-tailed source images whose constant value names their class; an all-zero background of class 0."""
+    from cvhelpers.pipeline import make_dataset
+
+    y = np.repeat([0, 1, 2], [200, 20, 4])
+    x = np.repeat(((y + 1) / 4.0)[:, None, None], 8, axis=1).repeat(8, axis=2).astype("float32")
+    background = make_dataset(np.zeros((batches * batch_size, 8, 8), "float32"),
+                              np.zeros(batches * batch_size, int), batch_size, shuffle=False)
+    return x, y, background
+
+
+def test_context_rich_oversampling_pastes_balanced_boxes_and_mixes_labels_by_area():
+    x, y, background = _cmo_inputs()
+    dataset = augment.context_rich_oversampling(x, y, background, probability=1.0, batch_size=32, seed=0)
+    batches = list(dataset)
+    assert len(batches) == 60  # ends with the background
+    images = np.concatenate([b[0].numpy() for b in batches])
+    labels = np.concatenate([b[1].numpy() for b in batches])
+    assert images.shape == (60 * 32, 8, 8, 1) and labels.shape == (60 * 32, 3)
+    assert_allclose(labels.sum(1), 1.0, atol=1e-6)
+    area = (images > 0).mean(axis=(1, 2, 3))
+    pasted = area > 0
+    assert pasted.mean() > 0.5  # a box can be empty (side sqrt(1 - λ), λ ~ U(0, 1)), but rarely
+    box_class = np.round(images.max(axis=(1, 2, 3)) * 4 - 1).astype(int)
+    expected = np.zeros_like(labels)
+    expected[:, 0] = 1 - area
+    expected[pasted, box_class[pasted]] += area[pasted]
+    assert_allclose(labels, expected, atol=1e-5)
+    # the pasted classes are balanced although the source is 200 : 20 : 4
+    counts = np.bincount(box_class[pasted], minlength=3)
+    n = counts.sum()
+    assert np.all(np.abs(counts - n / 3) < 4 * np.sqrt(n * (1 / 3) * (2 / 3)))
+
+
+def test_context_rich_oversampling_probability_zero_is_the_background():
+    x, y, background = _cmo_inputs(batches=3)
+    dataset = augment.context_rich_oversampling(x, y, background, probability=0.0, batch_size=32)
+    for images, labels in dataset:
+        assert not images.numpy().any()
+        assert_array_equal(labels.numpy(), np.eye(3)[np.zeros(32, int)])
+
+
+def test_context_rich_oversampling_bad_arguments():
+    x, y, background = _cmo_inputs(batches=1)
+    with pytest.raises(TypeError, match="background"):
+        augment.context_rich_oversampling(x, y, np.zeros((4, 8, 8)))
+    with pytest.raises(ValueError, match="probability"):
+        augment.context_rich_oversampling(x, y, background, probability=1.5)
+    with pytest.raises(ValueError, match="labels"):
+        augment.context_rich_oversampling(x, y, background, num_classes=2)
+
+
 def test_gallery_and_parameter_gallery():
     import matplotlib
 
