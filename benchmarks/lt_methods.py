@@ -55,13 +55,19 @@ CONTROLS = ("cross-entropy, continued at lr/10", "oracle, continued at lr/10")
 OUTPUT = Path(__file__).resolve().parent.parent / "build" / "bench" / "lt_methods.json"
 
 
+def augmented_copies(protocol):
+    """The first stage's light policy and its oversampling + augmented copies batches, all epochs."""
+    seed, settings = protocol.settings.seed, protocol.settings
+    policy = augment.light_policy(seed=seed)
+    return policy, augment.oversample_with_augmented_copies(
+        protocol.x_train, protocol.y_train, policy, epochs=settings.epochs, seed=seed, batch_size=settings.batch_size)
+
+
 def baselines(protocol):
     """Cross-entropy, the oracle and oversampling with augmented copies: every run trains these."""
     seed, batch = protocol.settings.seed, protocol.settings.batch_size
     x_oracle, y_oracle = protocol.oracle_data()
-    policy = augment.light_policy(seed=seed)
-    copies = augment.oversample_with_augmented_copies(
-        protocol.x_train, protocol.y_train, policy, epochs=protocol.settings.epochs, seed=seed, batch_size=batch)
+    policy, copies = augmented_copies(protocol)
     return {
         "cross-entropy": protocol.train("ce", protocol.train_dataset(), loss=protocol.ce_loss()),
         "oracle": protocol.train("oracle", pipeline.make_dataset(x_oracle, y_oracle, batch, seed=seed),
@@ -151,8 +157,8 @@ def context_rich_recipe(protocol):
     """
     seed, settings = protocol.settings.seed, protocol.settings
     batch, x, y = settings.batch_size, protocol.x_train, protocol.y_train
-    policy, box_policy = augment.light_policy(seed=seed), augment.light_policy(seed=seed + 2)
-    copies = augment.oversample_with_augmented_copies(x, y, policy, epochs=settings.epochs, seed=seed, batch_size=batch)
+    policy, copies = augmented_copies(protocol)
+    box_policy = augment.light_policy(seed=seed + 2)
     mixed = augment.context_rich_oversampling(x, y, copies, box_policy, probability=CMO_PROBABILITY, batch_size=batch,
                                               seed=seed + 1, num_classes=protocol.num_classes)
     first = protocol.train(
