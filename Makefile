@@ -14,7 +14,7 @@ SEED      ?= 0
 
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED ?= 0
-export MPLBACKEND ?= Agg
+
 export CVLAB_PROFILE := $(PROFILE)
 export CVLAB_SEED := $(SEED)
 

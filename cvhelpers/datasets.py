@@ -613,7 +613,7 @@ def load_image_folder(
     """
     import pandas as pd
     from PIL import Image, ImageOps, UnidentifiedImageError
-    from tqdm.auto import tqdm
+    from cvhelpers.progress import progress_bar
 
     if mode not in _MODES:
         raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
@@ -644,7 +644,7 @@ def load_image_folder(
         raise ValueError(f"{root} has class subfolders but no files in them")
 
     rows, images, labels = [], [], []
-    for file, label in tqdm(files, desc=f"loading {root.name}", disable=not progress, unit="file"):
+    for file, label in progress_bar(files, desc=f"loading {root.name}", disable=not progress, unit="file"):
         row = {
             "path": str(file),
             "class_name": class_names[label],

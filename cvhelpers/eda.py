@@ -1369,7 +1369,8 @@ def image_stats(
         given.
     """
     import pandas as pd
-    from tqdm.auto import tqdm
+
+    from cvhelpers.progress import progress_bar
 
     edge_threshold = _check_threshold(edge_threshold)
     if not isinstance(glcm_levels, (int, np.integer)) or not 2 <= glcm_levels <= 256:
@@ -1385,7 +1386,7 @@ def image_stats(
     hashes = np.empty(n, dtype=np.uint64)
     batches = _batches(images)
     if progress:
-        batches = tqdm(batches, desc="image stats", unit="batch")
+        batches = progress_bar(batches, desc="image stats", unit="batch")
     with _single_threaded_blas():
         for indices, batch in batches:
             numbers[indices], hashes[indices] = _stats_batch(

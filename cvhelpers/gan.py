@@ -782,7 +782,10 @@ def train_conditional_gan(
     )
     grid = SampleGrid(num_classes, every=grid_every, seed=seed)
     started = time.perf_counter()
-    history = gan.fit(dataset, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=[grid, *callbacks], verbose=verbose)
+    history = gan.fit(
+        dataset, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=[grid, *callbacks], verbose=verbose,
+        shuffle=False,  # the tf.data pipeline shuffles
+    )
     seconds = time.perf_counter() - started
     logs = {key: [float(v) for v in values] for key, values in history.history.items()}
     result = GANResult(gan.generator, logs, seconds, steps, steps / seconds, grid.grids, gan=gan)
@@ -852,8 +855,6 @@ def gaussian_frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
     float
         Non-negative (tiny negative round-off is clipped to 0).
     """
-    from scipy import linalg
-
     mu1, mu2 = np.atleast_1d(np.asarray(mu1, np.float64)), np.atleast_1d(np.asarray(mu2, np.float64))
     sigma1, sigma2 = np.atleast_2d(np.asarray(sigma1, np.float64)), np.atleast_2d(np.asarray(sigma2, np.float64))
     if mu1.shape != mu2.shape or sigma1.shape != sigma2.shape or sigma1.shape != (len(mu1), len(mu1)):
@@ -861,13 +862,22 @@ def gaussian_frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
             f"mu1, mu2 must be (d,) and sigma1, sigma2 (d, d), got {mu1.shape}, {mu2.shape}, "
             f"{sigma1.shape}, {sigma2.shape}"
         )
-    covmean = linalg.sqrtm(sigma1 @ sigma2)
-    if not np.isfinite(covmean).all():
-        offset = np.eye(len(mu1)) * 1e-6
-        covmean = linalg.sqrtm((sigma1 + offset) @ (sigma2 + offset))
-    covmean = np.real(covmean)
-    value = float(np.sum((mu1 - mu2) ** 2) + np.trace(sigma1) + np.trace(sigma2) - 2.0 * np.trace(covmean))
+    # tr((sigma1 sigma2)^(1/2)) is the sum of the square roots of the eigenvalues
+    # of s sigma2 s with s = sigma1^(1/2): a symmetric, positive semi-definite
+    # matrix, so eigh is exact and never warns, even for singular covariances
+    # (fewer samples than dimensions), where scipy's sqrtm warns or fails.
+    root = _symmetric_sqrt(sigma1)
+    middle = root @ sigma2 @ root
+    eigenvalues = np.linalg.eigvalsh((middle + middle.T) / 2.0)
+    trace_covmean = float(np.sum(np.sqrt(np.clip(eigenvalues, 0.0, None))))
+    value = float(np.sum((mu1 - mu2) ** 2) + np.trace(sigma1) + np.trace(sigma2) - 2.0 * trace_covmean)
     return max(value, 0.0)
+
+
+def _symmetric_sqrt(matrix: np.ndarray) -> np.ndarray:
+    """The positive semi-definite square root of a symmetric matrix (eigenvalues < 0 from round-off -> 0)."""
+    eigenvalues, vectors = np.linalg.eigh((matrix + matrix.T) / 2.0)
+    return (vectors * np.sqrt(np.clip(eigenvalues, 0.0, None))) @ vectors.T
 
 
 def frechet_distance(features_a, features_b) -> float:

@@ -30,6 +30,7 @@ __all__ = [
     "load",
     "load_all",
     "save_figure",
+    "figure_path",
     "to_jsonable",
 ]
 
@@ -163,16 +164,22 @@ def load_all(directory=None) -> dict:
     return {path.stem: load(path.stem, folder) for path in sorted(folder.glob("*.json"))}
 
 
-def save_figure(name: str, key: str, figure, directory=None, dpi: int = 100) -> Path:
+def figure_path(name: str, key: str, directory=None) -> Path:
+    """Where :func:`save_figure` puts figure ``key`` of record ``name``."""
+    return Path(directory or results_dir()) / _check_name(name) / f"{_check_name(key)}.png"
+
+
+def save_figure(name: str, key: str, figure, directory=None, dpi: int = 100) -> None:
     """Save a Matplotlib figure as ``<results>/<name>/<key>.png``, atomically.
 
-    The report embeds these figures. Returns the PNG's path.
+    The report embeds these figures. Like ``Figure.savefig`` it returns
+    nothing, so a notebook cell that ends with it shows the figure (drawn
+    inline by the kernel) and no file path; :func:`figure_path` says where
+    the file went.
     """
     import io
 
-    _check_name(name)
-    _check_name(key)
+    path = figure_path(name, key, directory)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-    path = Path(directory or results_dir()) / name / f"{key}.png"
-    return atomic_write_bytes(path, buffer.getvalue())
+    atomic_write_bytes(path, buffer.getvalue())

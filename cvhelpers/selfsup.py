@@ -445,7 +445,7 @@ def pretrain_simclr(
     if progress:
         callbacks.append(EpochProgress(epochs, progress if isinstance(progress, str) else "SimCLR", "contrastive_accuracy"))
     started = time.perf_counter()
-    history = learner.fit(dataset, epochs=epochs, callbacks=callbacks, verbose=0)
+    history = learner.fit(dataset, epochs=epochs, callbacks=callbacks, verbose=0, shuffle=False)  # tf.data shuffles
     seconds = time.perf_counter() - started
     timed = timer.seconds[1:] if len(timer.seconds) > 1 else timer.seconds
     per_second = steps * batch_size * len(timed) / max(sum(timed), 1e-9)

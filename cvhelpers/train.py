@@ -77,9 +77,9 @@ class EpochProgress(keras.callbacks.Callback):
         self.bar = None
 
     def on_train_begin(self, logs=None):
-        from tqdm.auto import tqdm
+        from cvhelpers.progress import progress_bar
 
-        self.bar = tqdm(total=self.epochs, desc=self.description, unit="epoch", leave=True)
+        self.bar = progress_bar(total=self.epochs, desc=self.description, unit="epoch", leave=True)
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
@@ -208,6 +208,8 @@ def fit(
         weights_path = folder / f"{key}.weights.h5"
         history_path = folder / f"{key}.json"
         if weights_path.is_file() and history_path.is_file():
+            with strategy.scope():  # the file holds the optimizer's state too: give it variables to load into
+                model.optimizer.build(model.trainable_variables)
             model.load_weights(weights_path)
             saved = json.loads(history_path.read_text())
             return FitResult(model, saved["history"], 0.0, saved["best_epoch"], from_cache=True)

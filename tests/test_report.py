@@ -1,9 +1,5 @@
 """The course report opens in a real headless browser with every image and section intact."""
 
-import re
-import shutil
-import subprocess
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -11,33 +7,7 @@ import matplotlib.pyplot as plt
 import pytest
 
 from cvhelpers import results, runner
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-
-CHECK = """<script>
-window.addEventListener('load', () => {
-  const images = [...document.images];
-  const broken = images.filter(i => !i.complete || i.naturalWidth === 0).length;
-  const sections = [...document.querySelectorAll('h2')].map(h => h.id).join(',');
-  document.body.setAttribute('data-images', images.length);
-  document.body.setAttribute('data-broken', broken);
-  document.body.setAttribute('data-sections', sections);
-});
-</script>"""
-
-
-def _browser_check(html_path, tmp_path):
-    page = tmp_path / "checked.html"
-    page.write_text(html_path.read_text().replace("</body>", CHECK + "</body>"))
-    completed = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-         "--virtual-time-budget=5000", "--dump-dom", page.as_uri()],
-        capture_output=True, text=True, timeout=120,
-    )
-    assert completed.returncode == 0, completed.stderr[-2000:]
-    body = re.search(r"<body([^>]*)>", completed.stdout).group(1)
-    return {key: value for key, value in re.findall(r'data-(\w+)="([^"]*)"', body)}
+from cvhelpers.notebook_checks import check_html_in_browser
 
 
 @pytest.fixture
@@ -52,20 +22,18 @@ def build(tmp_path):
     return build
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
-def test_report_renders_in_headless_chromium(build, tmp_path):
+def test_report_renders_in_headless_chromium(build):
     _, html = runner.write_report(build)
-    state = _browser_check(html, tmp_path)
-    assert state["images"] == "1" and state["broken"] == "0"
+    state = check_html_in_browser(html)
+    assert state.images == 1 and state.broken == 0
     for section in ("run-times", "results", "versions"):
-        assert section in state["sections"].split(",")
+        assert section in state.sections
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
-def test_browser_check_catches_a_broken_image(build, tmp_path):
+def test_browser_check_catches_a_broken_image(build):
     _, html = runner.write_report(build)
     html.write_text(html.read_text().replace("data:image/png;base64,", "data:image/png;base64,AAAA", 1))
-    assert _browser_check(html, tmp_path)["broken"] == "1"
+    assert check_html_in_browser(html).broken == 1
 
 
 def test_report_is_self_contained(build):

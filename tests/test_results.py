@@ -61,7 +61,8 @@ def test_written_files_get_normal_permissions(tmp_path):
 def test_save_figure_writes_png(tmp_path):
     figure, ax = plt.subplots()
     ax.plot([0, 1])
-    path = results.save_figure("01_eda", "curve", figure, directory=tmp_path)
+    assert results.save_figure("01_eda", "curve", figure, directory=tmp_path) is None  # no path as a cell's output
     plt.close(figure)
+    path = results.figure_path("01_eda", "curve", directory=tmp_path)
     assert path == tmp_path / "01_eda" / "curve.png"
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -59,6 +59,18 @@ def test_fit_caches_by_configuration(tmp_path):
     assert not _fit(tmp_path, {"method": "other"}).from_cache
 
 
+def test_cached_model_loads_its_optimizer_state_without_a_warning(tmp_path):
+    import warnings
+
+    first = _fit(tmp_path, {"method": "ce"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Keras warns "Skipping variable loading for optimizer" otherwise
+        second = _fit(tmp_path, {"method": "ce"})
+    assert second.from_cache and int(second.model.optimizer.iterations) == int(first.model.optimizer.iterations) > 0
+    for wa, wb in zip(first.model.optimizer.variables, second.model.optimizer.variables):
+        np.testing.assert_array_equal(np.asarray(wa), np.asarray(wb))
+
+
 def test_fit_checks_class_weight():
     with pytest.raises(ValueError, match=r"missing \[2\]"):
         _fit(class_weight={0: 1.0, 1: 1.0})
