@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Kernel settings for this environment: figures inline, no C++ log in notebooks (cvhelpers/lab.py).
+KERNEL_CONFIG := $(VENV)/etc/ipython/ipython_kernel_config.py
 BUILD  := build
 
 # Course knobs, e.g. `make run NOTEBOOKS="03 04" PROFILE=full SEED=1`.
@@ -14,19 +16,21 @@ SEED      ?= 0
 
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED ?= 0
-
 export CVLAB_PROFILE := $(PROFILE)
 export CVLAB_SEED := $(SEED)
 
 .PHONY: setup data run test unit nbval lab bench lock clean
 
-setup: $(STAMP) data
+setup: $(STAMP) $(KERNEL_CONFIG) data
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[course]"
 	touch $(STAMP)
+
+$(KERNEL_CONFIG): $(STAMP) cvhelpers/lab.py
+	$(BIN)/python -m cvhelpers.lab --install-kernel-config
 
 # Offline data: installs the Debian packages when root (or password-less sudo),
 # otherwise prints the command to run. With a network the loaders download instead.
@@ -39,19 +43,21 @@ run: setup
 
 test: setup unit nbval
 
-unit: $(STAMP)
-	$(BIN)/python -m pytest tests -q
+# Scripts and tests draw off-screen; notebooks' kernels draw inline whatever this says.
+unit: $(STAMP) $(KERNEL_CONFIG)
+	MPLBACKEND=Agg $(BIN)/python -m pytest tests -q
 
 nbval: setup
 	CVLAB_RESULTS_DIR=$(CURDIR)/$(BUILD)/nbval-results \
 		$(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider notebooks/ -q
 
+# JupyterLab on notebooks/ (also as root); prints the URL to open. Extra flags: make lab LAB_ARGS="--port 8899".
 lab: setup
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/python -m cvhelpers.lab $(LAB_ARGS)
 
 bench: setup
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[course,bench]"
-	$(BIN)/python benchmarks/run_all.py
+	MPLBACKEND=Agg $(BIN)/python benchmarks/run_all.py
 
 # Re-pin: resolve the newest allowed versions and rewrite constraints.txt.
 lock:

@@ -45,7 +45,7 @@ def progress_bar(iterable=None, **kwargs):
         from tqdm.notebook import tqdm as notebook_tqdm
     except ImportError:  # pragma: no cover - ipywidgets missing: tqdm.auto is the text bar
         return tqdm(iterable, **kwargs)
-    if tqdm is notebook_tqdm and not kwargs.get("disable", False):
+    if issubclass(tqdm, notebook_tqdm) and not kwargs.get("disable", False):
         return _NotebookBar(iterable, **kwargs)
     return tqdm(iterable, **kwargs)
 

@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from cvhelpers import notebook_checks
 from cvhelpers import results as results_module
 
 __all__ = ["NotebookRun", "find_notebooks", "run_notebooks", "write_report", "main"]
@@ -45,6 +46,13 @@ class NotebookRun:
     #: Largest resident memory of any kernel finished so far in this run (MiB).
     peak_memory_mib: float = float("nan")
     finished_at: str = ""
+    #: What a student would find wrong in the executed copy (see :mod:`cvhelpers.notebook_checks`).
+    problems: tuple = ()
+
+    @property
+    def clean(self) -> bool:
+        """Ran without error and shows every figure, no file path and no log noise."""
+        return self.ok and not self.problems
 
 
 def find_notebooks(notebooks_dir, selection=None) -> list[Path]:
@@ -91,6 +99,40 @@ def _render_html(notebook_path: Path, html_path: Path) -> None:
     results_module.atomic_write_text(html_path, body)
 
 
+def _saved_figures(results_dir: Path, name: str, since: float) -> int:
+    """How many figures the notebook saved (``results/<name>/*.png`` written since ``since``)."""
+    folder = results_dir / name
+    return sum(1 for path in folder.glob("*.png") if path.stat().st_mtime >= since) if folder.is_dir() else 0
+
+
+def check_executed(notebook_path: Path, html_path: Path, results_dir: Path, since: float) -> tuple:
+    """The problems a student would see in an executed notebook and its HTML.
+
+    Every figure the run saved must be shown inline exactly once, no output
+    may be a file path or log noise, and every image in the HTML must load in
+    headless Chromium.
+
+    Returns
+    -------
+    tuple of str
+        ``"cell N: ..."`` for each problem; empty when clean.
+    """
+    import nbformat
+
+    notebook = nbformat.read(notebook_path, as_version=4)
+    expected = _saved_figures(results_dir, notebook_path.stem, since)
+    problems = [str(problem) for problem in notebook_checks.check_outputs(notebook, expected)]
+    shown = notebook_checks.count_images(notebook)
+    try:
+        page = notebook_checks.check_html_in_browser(html_path)
+    except (FileNotFoundError, RuntimeError) as error:
+        problems.append(f"browser check: {error}")
+    else:
+        if page.broken or page.images < shown:
+            problems.append(f"browser check: {page.broken} of {page.images} images in {html_path.name} do not load")
+    return tuple(problems)
+
+
 def _describe_failure(error) -> str:
     """The failing cell's source and its error, from a papermill exception."""
     lines = []
@@ -134,9 +176,15 @@ def run_notebooks(
     list of NotebookRun
         One per executed notebook; the last one failed if any did.
     """
+    from cvhelpers import lab
+
     build_dir = Path(build_dir)
     out_dir = build_dir / "notebooks"
     out_dir.mkdir(parents=True, exist_ok=True)
+    try:  # figures inline, no C++ log in the notebooks (see cvhelpers.lab)
+        lab.install_kernel_config()
+    except FileExistsError as error:
+        print(f"warning: {error}", file=sys.stderr)
     parameters = dict(parameters or {})
     environment = {f"CVLAB_{key.upper()}": str(value) for key, value in parameters.items()}
     environment["CVLAB_RESULTS_DIR"] = str((build_dir / "results").resolve())
@@ -162,6 +210,7 @@ def _run_all(notebooks, build_dir, out_dir, parameters, kernel_name, progress):
     for position, notebook in enumerate(notebooks, start=1):
         print(f"[{position}/{len(notebooks)}] {notebook.stem} ...", flush=True)
         output = out_dir / notebook.name
+        started_at = time.time()
         started = time.perf_counter()
         ok, message = True, ""
         try:
@@ -183,8 +232,12 @@ def _run_all(notebooks, build_dir, out_dir, parameters, kernel_name, progress):
         runs.append(run)
         if output.is_file():
             _render_html(output, output.with_suffix(".html"))
-        status = "done" if ok else "FAILED"
+            if ok:
+                run.problems = check_executed(output, output.with_suffix(".html"), build_dir / "results", started_at)
+        status = "done" if run.clean else ("FAILED" if not ok else "done, but its outputs need fixing")
         print(f"[{position}/{len(notebooks)}] {notebook.stem} {status} in {seconds:.1f} s", flush=True)
+        for problem in run.problems:
+            print(f"  {notebook.stem} {problem}", file=sys.stderr, flush=True)
         if not ok:
             print(message, file=sys.stderr, flush=True)
             break
@@ -200,6 +253,7 @@ def _save_run_times(build_dir: Path, runs) -> None:
         times[run.name] = {
             "seconds": round(run.seconds, 1),
             "ok": run.ok,
+            "output_problems": len(run.problems),
             "peak_memory_so_far_mib": round(run.peak_memory_mib, 1),
             "finished_at": run.finished_at,
         }
@@ -369,11 +423,16 @@ def main(argv=None) -> int:
     runs = run_notebooks(notebooks, args.build_dir, parameters)
     md_path, html_path = write_report(args.build_dir)
     failed = [run for run in runs if not run.ok]
+    unclean = [run for run in runs if run.ok and run.problems]
     print(
         f"{len(runs) - len(failed)} of {len(notebooks)} notebooks ran in "
         f"{time.perf_counter() - started:.0f} s; report: {html_path}"
     )
-    return 1 if failed else 0
+    for run in unclean:
+        print(f"{run.name}: {len(run.problems)} output problems:", file=sys.stderr)
+        for problem in run.problems:
+            print(f"  {problem}", file=sys.stderr)
+    return 1 if failed or unclean else 0
 
 
 if __name__ == "__main__":
