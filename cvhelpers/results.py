@@ -27,6 +27,7 @@ __all__ = [
     "atomic_write_text",
     "atomic_write_bytes",
     "record",
+    "record_path",
     "load",
     "load_all",
     "save_figure",
@@ -116,7 +117,12 @@ def _check_name(name: str) -> str:
     return name
 
 
-def record(name: str, values: dict, directory=None, merge: bool = True) -> Path:
+def record_path(name: str, directory=None) -> Path:
+    """Where :func:`record` writes record ``name``."""
+    return Path(directory or results_dir()) / f"{_check_name(name)}.json"
+
+
+def record(name: str, values: dict, directory=None, merge: bool = True) -> None:
     """Record a notebook's results under ``name``.
 
     Parameters
@@ -131,21 +137,18 @@ def record(name: str, values: dict, directory=None, merge: bool = True) -> Path:
         Merge into an existing record of the same name (new keys win), so a
         notebook can record in several cells. ``False`` replaces it.
 
-    Returns
-    -------
-    Path
-        The JSON file written.
+    Returns nothing, so a notebook cell that ends with it shows no file
+    path; :func:`record_path` says where the JSON went.
     """
-    _check_name(name)
+    path = record_path(name, directory)
     if not isinstance(values, dict):
         raise TypeError(f"values must be a dict, got {type(values).__name__}")
-    path = Path(directory or results_dir()) / f"{name}.json"
     payload = {}
     if merge and path.is_file():
         payload = load(name, directory)
     payload.update(to_jsonable(values))
     payload["_recorded_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    return atomic_write_text(path, json.dumps(payload, indent=2, sort_keys=False) + "\n")
+    atomic_write_text(path, json.dumps(payload, indent=2, sort_keys=False) + "\n")
 
 
 def load(name: str, directory=None) -> dict:

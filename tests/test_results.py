@@ -12,7 +12,8 @@ from cvhelpers import results
 
 
 def test_record_writes_json_and_merges(tmp_path):
-    path = results.record("04_losses", {"acc": np.float32(0.5), "counts": np.arange(3)}, directory=tmp_path)
+    assert results.record("04_losses", {"acc": np.float32(0.5), "counts": np.arange(3)}, directory=tmp_path) is None
+    path = results.record_path("04_losses", directory=tmp_path)
     assert path == tmp_path / "04_losses.json"
     results.record("04_losses", {"f1": 0.25, "nan": float("nan")}, directory=tmp_path)
     saved = json.loads(path.read_text())
