@@ -56,6 +56,7 @@ __all__ = [
     "border_colour",
     "is_grayscale",
     "alpha_coverage",
+    "object_boxes",
     "channel_histograms",
     "image_shapes",
     "size_table",
@@ -528,6 +529,79 @@ def alpha_coverage(images) -> np.ndarray:
         In [0, 1].
     """
     return _map(images, _stat_alpha)
+
+
+def _stat_boxes(batch, threshold):
+    if batch.shape[-1] == 4:  # the object is what is opaque
+        alpha = batch[..., 3].astype(np.float32) / (255.0 if batch.dtype == np.uint8 else 1.0)
+        mask = alpha > 0.5
+    else:  # the object is what differs from the background: the frame's median colour
+        values = _to_float(batch)
+        frame = _border_mask(values.shape[1], values.shape[2], 1)
+        background = np.median(values[:, frame], axis=1)[:, None, None, :]
+        mask = np.abs(values - background).max(axis=-1) > threshold
+    height, width = mask.shape[1:]
+    contact = mask[:, _border_mask(height, width, 1)].mean(axis=1)
+    rows, cols = mask.any(axis=2), mask.any(axis=1)
+    empty = ~rows.any(axis=1)
+    top, left = rows.argmax(axis=1), cols.argmax(axis=1)
+    bottom, right = height - 1 - rows[:, ::-1].argmax(axis=1), width - 1 - cols[:, ::-1].argmax(axis=1)
+    sides = (top == 0).astype(int) + (left == 0) + (bottom == height - 1) + (right == width - 1)
+    share = (bottom - top + 1) * (right - left + 1) / (height * width)
+    for corner in (top, left, bottom, right, sides):
+        corner[empty] = 0
+    share[empty] = 0.0
+    return np.stack([top, left, bottom, right, share, sides, empty, contact], axis=1)
+
+
+def object_boxes(images, threshold: float = 0.1):
+    """The bounding box of each image's object, and whether the frame cuts it (question 10).
+
+    An object whose box reaches the image's edge may run out of the picture
+    (cropped, or occluded by the frame), or only be framed tightly. The
+    frame contact tells the two apart: a tightly framed object touches the
+    frame at a few points, a cut one along a stretch of it.
+
+    The object is the opaque part of an RGBA image (alpha > 0.5), else every
+    pixel that differs from the background, the median colour of the outer
+    one-pixel frame, by more than ``threshold`` in some channel. (When an
+    object fills most of the frame, that median is the object's colour and
+    the box is of its surroundings: read the share as a lower bound there.)
+
+    Parameters
+    ----------
+    images : ndarray (n, h, w[, c]) or list of ndarray (h, w[, c])
+        uint8 (0-255) or float (0-1) pixels.
+    threshold : float, default=0.1
+        In (0, 1): how far from the background colour a pixel must be.
+
+    Returns
+    -------
+    pandas.DataFrame
+        n rows: ``top``, ``left``, ``bottom``, ``right`` (inclusive pixel
+        indices; 0 when empty), ``box_share`` (box area / image area),
+        ``sides_touching`` (0-4), ``touches_border`` (bool), ``empty``
+        (no object found) and ``frame_contact`` (share of the outer
+        one-pixel frame that is object).
+
+    Examples
+    --------
+    >>> image = np.zeros((8, 8), np.uint8); image[2:5, 3:8] = 255
+    >>> object_boxes([image])[["top", "left", "bottom", "right", "sides_touching"]].values.tolist()
+    [[2, 3, 4, 7, 1]]
+    """
+    import pandas as pd
+
+    if not isinstance(threshold, (int, float, np.number)) or not 0.0 < float(threshold) < 1.0:
+        raise ValueError(f"threshold must be a number in (0, 1), got {threshold!r}")
+    values = _map(images, lambda b: _stat_boxes(b, float(threshold)))
+    frame = pd.DataFrame(values[:, :4].astype(np.int64), columns=["top", "left", "bottom", "right"])
+    frame["box_share"] = values[:, 4]
+    frame["sides_touching"] = values[:, 5].astype(np.int64)
+    frame["touches_border"] = frame["sides_touching"] > 0
+    frame["empty"] = values[:, 6].astype(bool)
+    frame["frame_contact"] = values[:, 7]
+    return frame
 
 
 def channel_histograms(images, labels=None, bins: int = 32, normalize: bool = True) -> np.ndarray:
