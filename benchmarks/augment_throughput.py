@@ -6,7 +6,7 @@ measurement, not a test: nothing here asserts a time.
     python benchmarks/augment_throughput.py            # the full measurement
     python benchmarks/augment_throughput.py --quick    # fewer images and rounds
 
-The standard policy is the issue's: horizontal flip, rotation ±15°,
+The standard policy: horizontal flip, rotation ±15°,
 translation ±10 %, zoom ±10 %, brightness ±0.2, contrast ±0.2 and random
 erasing (p = 0.5, 2-20 % of the area). Every pipeline starts from the same
 uint8 images and delivers batches; the Keras pipelines deliver float32 in

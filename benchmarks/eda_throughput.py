@@ -1,8 +1,8 @@
 """Throughput of the EDA statistics over all 70,000 Fashion-MNIST images.
 
 Times each analysis of notebook 01 (cvhelpers.eda) on the full Fashion-MNIST
-(train + test) and writes ``build/bench/eda_throughput.json``. The issue's
-target is all ten analyses over the 70,000 images in under 60 s on 2 cores.
+(train + test) and writes ``build/bench/eda_throughput.json``. A useful
+bar: all ten analyses over the 70,000 images in under 60 s on 2 cores.
 This is a measurement, not a test: nothing here asserts a time.
 
     python benchmarks/eda_throughput.py              # all 70,000 images

@@ -234,7 +234,7 @@ def render_clean(font_path, characters, side: int = _MASTER) -> tuple:
 
 #: Distortion amplitudes at ``strength=1``, calibrated so that raw-pixel nearest
 #: neighbour scores about 22% 20-way 1-shot on the evaluation alphabets (at
-#: 0.83 of these it scored 30%, the issue's ceiling; published Omniglot pixel
+#: 0.83 of these it scored 30%, a useful ceiling for a task that needs learning; published Omniglot pixel
 #: baselines score a fifth to a quarter).
 DISTORTION = {
     "rotation_deg": 18.0,  # uniform in ±

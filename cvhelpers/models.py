@@ -27,7 +27,7 @@ def small_encoder(
     """A 4-convolution encoder: two blocks of two 3x3 convs, then a dense layer.
 
     'valid' padding and no BatchNorm keep it fast on a CPU ('same' padding
-    trained about 2.4x slower in our trial) and make every method see the
+    trained about 2.4x slower on a 2-core CPU) and make every method see the
     same, simple representation learner.
 
     Parameters

@@ -373,7 +373,7 @@ def pretrain_simclr(
     progress : bool or str, default=True
     jit_compile : bool or "auto", default=False
         Passed to ``compile``. XLA on a CPU ran the convolutions several
-        times slower than TensorFlow's oneDNN kernels in our trial; on a GPU
+        times slower than TensorFlow's oneDNN kernels on a 2-core CPU; on a GPU
         try ``"auto"``.
 
     Returns
