@@ -30,9 +30,16 @@ def test_figure_cell_without_an_image_is_named():
     assert any("shows 0 images inline but saved 1" in str(p) for p in problems)
 
 
+def test_a_figure_saved_in_a_branch_that_did_not_run_is_left_to_the_count():
+    cell = new_code_cell("if FULL:\n    figure = plots.bars(x)\n    results.save_figure(NAME, 'bars', figure)")
+    assert notebook_checks.check_outputs(_notebook(cell), expected_figures=0) == []
+    assert [str(p) for p in notebook_checks.check_outputs(_notebook(cell), expected_figures=1)] == [
+        "whole notebook: shows 0 images inline but saved 1 figures"]
+
+
 def test_a_figure_shown_twice_is_caught_by_the_count():
     problems = notebook_checks.check_outputs(_notebook(_figure_cell(images=2)), expected_figures=1)
-    assert [str(p) for p in problems] == ["cell -1: shows 2 images inline but saved 1 figures"]
+    assert [str(p) for p in problems] == ["whole notebook: shows 2 images inline but saved 1 figures"]
 
 
 @pytest.mark.parametrize("text", [
