@@ -69,7 +69,7 @@ SOURCES: tuple[OfflineSource, ...] = (
         "tuxpaint-stamps",
         "tuxpaint-stamps-default",
         "/usr/share/tuxpaint/stamps",
-        "notebooks 01, 02 (colour photos)",
+        "notebooks 01, 02 (colour clip-art)",
     ),
     OfflineSource(
         "opencv-photos",
