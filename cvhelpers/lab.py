@@ -26,6 +26,7 @@ Command line (``make lab`` runs it)::
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import secrets
 import socket
@@ -89,12 +90,15 @@ def install_kernel_config(prefix=None) -> Path:
 
 
 def _free_port(host: str, start: int, tries: int = 50) -> int:
+    """The first port from ``start`` that ``host`` can listen on."""
     for port in range(start, start + tries):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
             try:
                 probe.bind((host, port))
-            except OSError:
-                continue
+            except OSError as error:
+                if error.errno == errno.EADDRINUSE:
+                    continue
+                raise OSError(f"cannot listen on {host!r}: {error.strerror or error}; pass another --ip") from error
             return port
     raise OSError(f"no free port from {start} to {start + tries - 1} on {host}; pass --port")
 
@@ -164,7 +168,10 @@ def main(argv=None) -> int:
         if args.install_kernel_config:
             print(f"kernel settings written to {config}")
             return 0
-    port = args.port or _free_port(args.ip, 8888)
+    try:
+        port = args.port or _free_port(args.ip, 8888)
+    except OSError as error:
+        parser.error(str(error))
     token = args.token or secrets.token_hex(16)
     command = lab_command(args.notebooks_dir, ip=args.ip, port=port, token=token, open_browser=not args.no_browser)
     host = "127.0.0.1" if args.ip in ("0.0.0.0", "", "*") else args.ip

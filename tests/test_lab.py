@@ -57,6 +57,9 @@ def test_lab_refuses_a_missing_folder_and_a_bad_port(capsys):
     with pytest.raises(SystemExit):
         lab.main(["--port", "70000"])
     assert "--port" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        lab.main(["--ip", "203.0.113.7"])  # a documentation address: no machine has it
+    assert "cannot listen on '203.0.113.7'" in capsys.readouterr().err
 
 
 def _write(path, *code):
