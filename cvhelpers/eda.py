@@ -532,16 +532,16 @@ def alpha_coverage(images) -> np.ndarray:
 
 
 def _stat_boxes(batch, threshold):
+    height, width = batch.shape[1:3]
+    frame = _border_mask(height, width, 1)
     if batch.shape[-1] == 4:  # the object is what is opaque
         alpha = batch[..., 3].astype(np.float32) / (255.0 if batch.dtype == np.uint8 else 1.0)
         mask = alpha > 0.5
     else:  # the object is what differs from the background: the frame's median colour
         values = _to_float(batch)
-        frame = _border_mask(values.shape[1], values.shape[2], 1)
         background = np.median(values[:, frame], axis=1)[:, None, None, :]
         mask = np.abs(values - background).max(axis=-1) > threshold
-    height, width = mask.shape[1:]
-    contact = mask[:, _border_mask(height, width, 1)].mean(axis=1)
+    contact = mask[:, frame].mean(axis=1)
     rows, cols = mask.any(axis=2), mask.any(axis=1)
     empty = ~rows.any(axis=1)
     top, left = rows.argmax(axis=1), cols.argmax(axis=1)

@@ -733,21 +733,8 @@ def load_faces(
     return FaceSet(np.clip(np.round(images), 0, 255).astype(np.uint8), np.asarray(bunch.target, int), names)
 
 
-_FACE_HOST = "ndownloader.figshare.com"  # both fetchers' server in scikit-learn 1.x
-
-
-def _face_host(name: str) -> str:
-    """The host that scikit-learn's fetcher for ``name`` downloads from."""
-    from urllib.parse import urlparse
-
-    try:
-        if name == "olivetti":
-            from sklearn.datasets._olivetti_faces import FACES as remote
-        else:
-            from sklearn.datasets._lfw import FUNNELED_ARCHIVE as remote
-        return urlparse(remote.url).hostname or _FACE_HOST
-    except (ImportError, AttributeError):  # private names: fall back if they move
-        return _FACE_HOST
+#: Where scikit-learn's Olivetti and LFW fetchers download from (scikit-learn 1.x).
+_FACE_HOST = "ndownloader.figshare.com"
 
 
 def faces_if_available(name: str = "olivetti", data_home=None, timeout: float = 3.0) -> FaceSet | None:
@@ -801,7 +788,7 @@ def faces_if_available(name: str = "olivetti", data_home=None, timeout: float = 
     except DataSourceError:
         pass
     try:
-        with socket.create_connection((_face_host(name), 443), timeout=float(timeout)):
+        with socket.create_connection((_FACE_HOST, 443), timeout=float(timeout)):
             pass
     except OSError:  # no route, refused, DNS failure, timeout
         return None

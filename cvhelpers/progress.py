@@ -40,13 +40,10 @@ def progress_bar(iterable=None, **kwargs):
     ...     pass
     """
     from tqdm.auto import tqdm
+    from tqdm.notebook import tqdm as notebook_tqdm
 
-    try:
-        from tqdm.notebook import tqdm as notebook_tqdm
-    except ImportError:  # pragma: no cover - ipywidgets missing: tqdm.auto is the text bar
-        return tqdm(iterable, **kwargs)
-    if issubclass(tqdm, notebook_tqdm) and not kwargs.get("disable", False):
-        return _NotebookBar(iterable, **kwargs)
+    if issubclass(tqdm, notebook_tqdm) and not kwargs.get("disable", False):  # tqdm.auto chose the widget
+        return _notebook_bar_class()(iterable, **kwargs)
     return tqdm(iterable, **kwargs)
 
 
@@ -75,6 +72,3 @@ def _notebook_bar_class():
 
     return NotebookBar
 
-
-def _NotebookBar(iterable, **kwargs):  # noqa: N802 - builds the class lazily (IPython is optional)
-    return _notebook_bar_class()(iterable, **kwargs)

@@ -90,11 +90,9 @@ def _peak_child_memory_mib() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
 
 
-def _render_html(notebook_path: Path, html_path: Path) -> None:
-    import nbformat
+def _render_html(notebook, html_path: Path) -> None:
     from nbconvert import HTMLExporter
 
-    notebook = nbformat.read(notebook_path, as_version=4)
     body, _ = HTMLExporter().from_notebook_node(notebook)
     results_module.atomic_write_text(html_path, body)
 
@@ -105,22 +103,31 @@ def _saved_figures(results_dir: Path, name: str, since: float) -> int:
     return sum(1 for path in folder.glob("*.png") if path.stat().st_mtime >= since) if folder.is_dir() else 0
 
 
-def check_executed(notebook_path: Path, html_path: Path, results_dir: Path, since: float) -> tuple:
+def check_executed(notebook, name: str, html_path: Path, results_dir: Path, since: float) -> tuple:
     """The problems a student would see in an executed notebook and its HTML.
 
     Every figure the run saved must be shown inline exactly once, no output
     may be a file path or log noise, and every image in the HTML must load in
     headless Chromium.
 
+    Parameters
+    ----------
+    notebook : nbformat.NotebookNode
+        The executed notebook.
+    name : str
+        Its stem: figures are counted under ``results_dir/<name>/``.
+    html_path : Path
+        Its rendered HTML.
+    results_dir : Path
+    since : float
+        When it started (``time.time()``): only figures written since count.
+
     Returns
     -------
     tuple of str
         ``"cell N: ..."`` for each problem; empty when clean.
     """
-    import nbformat
-
-    notebook = nbformat.read(notebook_path, as_version=4)
-    expected = _saved_figures(results_dir, notebook_path.stem, since)
+    expected = _saved_figures(results_dir, name, since)
     problems = [str(problem) for problem in notebook_checks.check_outputs(notebook, expected)]
     shown = notebook_checks.count_images(notebook)
     try:
@@ -201,6 +208,7 @@ def run_notebooks(
 
 
 def _run_all(notebooks, build_dir, out_dir, parameters, kernel_name, progress):
+    import nbformat
     import papermill
 
     if progress is None:
@@ -231,9 +239,12 @@ def _run_all(notebooks, build_dir, out_dir, parameters, kernel_name, progress):
         )
         runs.append(run)
         if output.is_file():
-            _render_html(output, output.with_suffix(".html"))
+            executed = nbformat.read(output, as_version=4)
+            _render_html(executed, output.with_suffix(".html"))
             if ok:
-                run.problems = check_executed(output, output.with_suffix(".html"), build_dir / "results", started_at)
+                run.problems = check_executed(
+                    executed, notebook.stem, output.with_suffix(".html"), build_dir / "results", started_at
+                )
         status = "done" if run.clean else ("FAILED" if not ok else "done, but its outputs need fixing")
         print(f"[{position}/{len(notebooks)}] {notebook.stem} {status} in {seconds:.1f} s", flush=True)
         for problem in run.problems:

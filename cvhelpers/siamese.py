@@ -630,20 +630,6 @@ def _check_int(name: str, value, minimum: int) -> int:
     return int(value)
 
 
-def _resize_images(x, image_size) -> np.ndarray:
-    """(n, h, w[, 1]) -> (n, *image_size, 1) float32 in [0, 1], antialiased bilinear."""
-    x = _as_images(x)
-    if tuple(x.shape[1:3]) == tuple(image_size):
-        return x
-    out = np.empty((len(x), *image_size, 1), np.float32)
-    for start in range(0, len(x), 1024):  # bounded memory on large sets
-        block = keras.ops.image.resize(
-            x[start : start + 1024], image_size, interpolation="bilinear", antialias=True, data_format="channels_last"
-        )
-        out[start : start + 1024] = keras.ops.convert_to_numpy(block)
-    return np.clip(out, 0.0, 1.0)
-
-
 def _divisor_at_most(n: int, limit: int) -> int:
     """The largest divisor of ``n`` that is <= ``limit``."""
     return max(d for d in range(1, min(n, limit) + 1) if n % d == 0)
@@ -674,8 +660,8 @@ def one_shot_experiment(
     person plays the part of one character, one photo the part of one writer's
     drawing. The steps:
 
-    1. resize every image to ``image_size`` (bilinear with antialiasing, so a
-       shrink averages like an area resize), as float32 in [0, 1];
+    1. resize every image to ``image_size`` by area averaging
+       (:func:`cvhelpers.eda.resize_batch`), as float32 in [0, 1];
     2. split the *classes* with a permutation seeded by ``seed``:
        ``n_test_classes`` unseen test classes (people enrolled after training)
        and the rest for training;
@@ -801,7 +787,9 @@ def one_shot_experiment(
             f"{counts.min()} images: lower k or drop the small classes"
         )
 
-    x = _resize_images(images, image_size)
+    from cvhelpers.eda import resize_batch
+
+    x = resize_batch(images, image_size)  # (n, h, w, 1) float32 in [0, 1], area-averaged
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(classes))
     test_classes = np.sort(classes[order[:n_test_classes]])
