@@ -73,8 +73,7 @@ def baselines(protocol):
         "oracle": protocol.train("oracle", pipeline.make_dataset(x_oracle, y_oracle, batch, seed=seed),
                                  loss=protocol.ce_loss()),
         "oversampling + augmented copies": protocol.train(
-            "ros_aug_copies", copies, loss=protocol.ce_loss(), steps_per_epoch=len(protocol.y_train) // batch,
-            cache_extra={"augment": policy}),
+            "ros_aug_copies", copies, loss=protocol.ce_loss(), steps_per_epoch=len(protocol.y_train) // batch),
     }
 
 
@@ -88,7 +87,6 @@ def run_seed(protocol):
     out["oversampling"] = protocol.train(
         "ros", pipeline.balanced_dataset(protocol.x_train, protocol.y_train, batch, seed=seed), loss=ce_loss)
     policy = augment.light_policy(seed=seed)
-    augment_key = {"augment": policy}
     view = augment.light_policy(seed=seed + 7)  # the hybrid's second view
 
     def hybrid():
@@ -98,14 +96,13 @@ def run_seed(protocol):
         protocol.x_train, protocol.y_train, policy, epochs=protocol.settings.epochs, seed=seed, batch_size=batch)
     out["oversampling + augmented copies + supervised contrastive"] = protocol.train(
         "ros_aug_copies_supcon", copies, loss=ce_loss, steps_per_epoch=len(protocol.y_train) // batch,
-        build_model=hybrid, cache_extra={**augment_key, "supcon": {**SUPCON, "view": augment.describe(view)}})
+        build_model=hybrid)
     effective_weights = sampling.class_weights(protocol.y_train, "effective", beta=0.999)
     out["class weights: effective"] = protocol.train(
-        "cw_effective", protocol.train_dataset(), loss=ce_loss, class_weight=effective_weights,
-        cache_extra={"beta": 0.999})
+        "cw_effective", protocol.train_dataset(), loss=ce_loss, class_weight=effective_weights)
     out["logit-adjusted loss (tau=1)"] = protocol.train(
         "la_loss_tau1", protocol.train_dataset(), loss=losses.LogitAdjustedLoss(protocol.priors, 1.0, sparse=True))
-    augmented = protocol.train("aug", protocol.train_dataset(augment=policy), loss=ce_loss, cache_extra=augment_key)
+    augmented = protocol.train("aug", protocol.train_dataset(augment=policy), loss=ce_loss)
     for name, model in (("post-hoc adjustment", base), ("augmentation + post-hoc adjustment", augmented)):
         val_logits = evaluation.predict_logits(model.fit.model, protocol.x_val)
         tau, _ = losses.choose_tau(val_logits, protocol.y_val, protocol.priors)
@@ -130,7 +127,7 @@ def run_core(protocol):
     return {name: result.summary for name, result in out.items()}
 
 
-def low_rate_then_crt(protocol, model, tag):
+def low_rate_then_crt(protocol, model):
     """3 epochs of fresh augmented copies at lr/10 (the whole network), then cRT: (low-rate fit, cRT fit)."""
     seed, settings = protocol.settings.seed, protocol.settings
     batch, x, y = settings.batch_size, protocol.x_train, protocol.y_train
@@ -139,12 +136,9 @@ def low_rate_then_crt(protocol, model, tag):
                                                             batch_size=batch)
     tuned = train.fine_tune(model, fresh_copies, protocol.validation_dataset(), steps_per_epoch=len(y) // batch,
                             epochs=LOW_LR_EPOCHS, num_classes=protocol.num_classes,
-                            learning_rate=settings.learning_rate / 10, seed=seed, progress=False,
-                            cache_key=protocol.cache_key(f"{tag}_low_lr", seed, low_lr_epochs=LOW_LR_EPOCHS,
-                                                         augment=augment.describe(policy)))
+                            learning_rate=settings.learning_rate / 10, seed=seed, progress=False, cache=True)
     fitted = train.retrain_classifier(tuned.model, x, y, protocol.x_val, protocol.y_val, epochs=CRT_EPOCHS, seed=seed,
-                                      progress=False,
-                                      cache_key=protocol.cache_key("crt", seed, base=f"{tag}_low_lr", crt_epochs=CRT_EPOCHS))
+                                      progress=False, cache=True)
     return tuned, fitted
 
 
@@ -162,15 +156,13 @@ def context_rich_recipe(protocol):
     mixed = augment.context_rich_oversampling(x, y, copies, box_policy, probability=CMO_PROBABILITY, batch_size=batch,
                                               seed=seed + 1, num_classes=protocol.num_classes)
     first = protocol.train(
-        "ros_aug_copies_cmo", mixed, loss=protocol.ce_loss(one_hot=True), one_hot=True, steps_per_epoch=len(y) // batch,
-        cache_extra={"augment": policy, "cmo": {"probability": CMO_PROBABILITY, "boxes": augment.describe(box_policy)}})
+        "ros_aug_copies_cmo", mixed, loss=protocol.ce_loss(one_hot=True), one_hot=True, steps_per_epoch=len(y) // batch)
     name = "context-rich oversampling on augmented copies"
     out = {name: first}
     crt = train.retrain_classifier(first.fit.model, x, y, protocol.x_val, protocol.y_val, epochs=CRT_EPOCHS, seed=seed,
-                                   progress=False, cache_key=protocol.cache_key("crt", seed, base="ros_aug_cmo",
-                                                                                crt_epochs=CRT_EPOCHS))
+                                   progress=False, cache=True)
     out[f"{name}, then cRT"] = protocol.evaluate_fit(name, crt)
-    tuned, fitted = low_rate_then_crt(protocol, first.fit.model, "ros_aug_cmo")
+    tuned, fitted = low_rate_then_crt(protocol, first.fit.model)
     out[f"{name}, low-lr phase"] = protocol.evaluate_fit(name, tuned)
     out[f"{name}, low-lr phase, then cRT"] = protocol.evaluate_fit(name, fitted)
     return out
@@ -191,7 +183,7 @@ def low_learning_rate_phase(protocol, first_stage, oracle_data):
                     seed=seed, progress=False)
     validation = protocol.validation_dataset()
     out = {}
-    tuned, fitted = low_rate_then_crt(protocol, first_stage["ros_aug"], "ros_aug")
+    tuned, fitted = low_rate_then_crt(protocol, first_stage["ros_aug"])
     name = "oversampling + augmented copies, low-lr phase"
     out[name] = protocol.evaluate_fit(name, tuned)
     name = "oversampling + augmented copies, low-lr phase, then cRT"
@@ -200,8 +192,7 @@ def low_learning_rate_phase(protocol, first_stage, oracle_data):
     for label, (base, x_base, y_base) in continued.items():
         data = pipeline.make_dataset(x_base, y_base, batch, seed=seed + 1000)
         tuned = train.fine_tune(first_stage[base], data, validation, steps_per_epoch=protocol.steps_per_epoch,
-                                cache_key=protocol.cache_key(f"{base}_low_lr", seed, low_lr_epochs=LOW_LR_EPOCHS),
-                                **low_rate)
+                                cache=True, **low_rate)
         name = f"{label}, continued at lr/10"
         out[name] = protocol.evaluate_fit(name, tuned)
     return out
@@ -222,18 +213,17 @@ def two_stage(protocol, first_stage, drw_weights):
         name = f"cRT on the {label} model"
         fitted = train.retrain_classifier(
             first_stage[base], protocol.x_train, protocol.y_train, protocol.x_val, protocol.y_val, epochs=CRT_EPOCHS,
-            sampling="balanced", seed=seed, progress=name,
-            cache_key=protocol.cache_key("crt", seed, base=base, crt_epochs=CRT_EPOCHS))
+            sampling="balanced", seed=seed, progress=name, cache=True)
         out[name] = protocol.evaluate_fit(name, fitted)
     stage2 = dict(epochs=STAGE2_EPOCHS, num_classes=protocol.num_classes, steps_per_epoch=protocol.steps_per_epoch,
                   learning_rate=settings.learning_rate / 10, seed=seed)
     validation = protocol.validation_dataset()
     balanced = pipeline.balanced_dataset(protocol.x_train, protocol.y_train, settings.batch_size, seed=seed)
     fitted = train.fine_tune(ce_model, balanced, validation, progress="fine-tune, balanced",
-                             cache_key=protocol.cache_key("ft_balanced", seed, stage2=STAGE2_EPOCHS), **stage2)
+                             cache=True, **stage2)
     out["fine-tune on balanced batches"] = protocol.evaluate_fit("ft_balanced", fitted)
     fitted = train.deferred_reweighting(ce_model, protocol.train_dataset(), validation, drw_weights, progress="DRW",
-                                        cache_key=protocol.cache_key("drw", seed, stage2=STAGE2_EPOCHS), **stage2)
+                                        cache=True, **stage2)
     out["DRW (effective-number weights)"] = protocol.evaluate_fit("drw", fitted)
     return out
 

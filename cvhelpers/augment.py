@@ -938,15 +938,11 @@ def stock_standard_policy(seed: int | None = 0, value_range=(0.0, 1.0), fill_mod
 # oversampling with augmented copies
 # --------------------------------------------------------------------------
 def describe(policy) -> list | None:
-    """What decides a policy's output, as JSON-able data for a model cache key.
+    """What decides a policy's output, as JSON-able data (for records and tables).
 
-    Trained models are cached by configuration (:func:`cvhelpers.train.fit`),
-    but a ``tf.data`` pipeline does not say which augmentation it maps, so pass
-    the policy in the key, e.g. ``cache_extra={"augment": policy}`` to
-    :meth:`~cvhelpers.protocol.LongTailProtocol.train`:
-    :func:`cvhelpers.train.config_key` encodes any layer with this function,
-    so that changing a policy's factors or seed trains a new model instead of
-    reusing a stale one.
+    Layer classes and settings, seed included, without the names Keras
+    numbers automatically. The model cache keys policies the same way, plus a
+    hash of their source (:func:`cvhelpers.cache.describe`).
 
     Parameters
     ----------
@@ -1102,7 +1098,16 @@ def context_rich_oversampling(
         mixed = images * (1.0 - mask) + boxes_from[:count] * mask
         return mixed, labels * (1.0 - area) + box_labels[:count] * area
 
-    return tf.data.Dataset.zip((background, balanced)).map(paste).prefetch(2)
+    from cvhelpers.cache import NotCacheable, dataset_fingerprint, tag_dataset
+
+    mixed = tf.data.Dataset.zip((background, balanced)).map(paste).prefetch(2)
+    if dataset_fingerprint(background) is None or dataset_fingerprint(balanced) is None:
+        return mixed  # no fingerprint to build on: models trained on it are not cached
+    try:
+        return tag_dataset(mixed, pipeline="context_rich_oversampling", background=background, boxes=balanced,
+                           probability=float(probability), seed=seed)
+    except NotCacheable:
+        return mixed
 
 
 # --------------------------------------------------------------------------

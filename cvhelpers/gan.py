@@ -46,10 +46,8 @@ Used in notebook 06.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -65,7 +63,6 @@ __all__ = [
     "GANResult",
     "train_conditional_gan",
     "load_generator",
-    "weights_fingerprint",
     "generate",
     "class_grid",
     "plot_class_grid",
@@ -79,8 +76,6 @@ __all__ = [
 ]
 
 DIFF_AUGMENT_POLICIES = ("translation", "cutout")
-#: Part of the cache key: bump it whenever the networks or the training step change.
-_ARCHITECTURE_VERSION = 3
 
 
 def _check_positive_int(value, name):
@@ -677,7 +672,6 @@ def train_conditional_gan(
     callbacks=(),
     verbose: int = 0,
     run_eagerly: bool = False,
-    cache_extra: dict | None = None,
 ) -> GANResult:
     """Train a :class:`ConditionalGAN` on labelled images (or load it from the cache).
 
@@ -711,29 +705,27 @@ def train_conditional_gan(
         Epochs between sample grids.
     seed : int, default=0
     cache : bool, default=True
-        Save the generator (``.keras``) and its history under ``cache_dir``
-        by configuration and data, and load them on a later identical call.
+        Keep the generator (``.keras``), its history and sample grids in the
+        model cache (:mod:`cvhelpers.cache`), keyed by the data's bytes,
+        every setting above, the callbacks, this module's source and the
+        Keras version, and load them on a later identical call.
     cache_dir : path-like, optional
-        Default ``build/models``.
+        Default :func:`cvhelpers.cache.default_cache_dir`.
     callbacks : sequence of keras.callbacks.Callback
-        Extra callbacks (only run when training), e.g. :class:`FrechetCurve`.
-        They do not enter the cache key: pass ``cache=False`` or a distinct
-        ``cache_extra`` when they change what is recorded.
+        Extra callbacks (only run when training), e.g. :class:`FrechetCurve`;
+        they enter the cache key by class, source and settings.
     verbose : int, default=0
         Passed to ``fit``.
     run_eagerly : bool, default=False
         Skip tracing ``train_step`` into a graph (for debugging and tiny
         tests; much slower per step).
-    cache_extra : dict, optional
-        More JSON-able entries for the cache key.
 
     Returns
     -------
     GANResult
     """
     from cvhelpers import pipeline
-    from cvhelpers.results import atomic_write_text
-    from cvhelpers.train import config_key, default_cache_dir
+    from cvhelpers.cache import entry_for, source_fingerprint
 
     if sampling not in ("balanced", "natural"):
         raise ValueError(f"sampling must be 'balanced' or 'natural', got {sampling!r}")
@@ -745,32 +737,35 @@ def train_conditional_gan(
     num_classes = int(num_classes or y.max() + 1)
     epochs = int(np.ceil(steps / steps_per_epoch))
     steps = epochs * steps_per_epoch
-    config = {
-        "kind": "conditional_gan", "version": _ARCHITECTURE_VERSION, "sampling": sampling, "steps": steps, "steps_per_epoch": steps_per_epoch,
-        "batch_size": batch_size, "num_classes": num_classes, "latent_dim": latent_dim, "width": width,
-        "augment": list(augment or ()), "spectral_norm": spectral_norm, "label_smoothing": label_smoothing,
-        "class_weight": class_weight, "learning_rate": learning_rate, "grid_every": grid_every, "seed": seed,
-        "data": _fingerprint(x, y), "keras": keras.__version__, **(cache_extra or {}),
-    }
-    paths = None
+    entry = None
     if cache:
-        key = config_key(config)
-        folder = Path(cache_dir or default_cache_dir())
-        paths = (folder / f"gan-{key}.keras", folder / f"gan-{key}.json", folder / f"gan-{key}.grids.npz")
-        if all(p.is_file() for p in paths):
-            saved = json.loads(paths[1].read_text())
-            with np.load(paths[2]) as archive:
+        config = {
+            "trainer": source_fingerprint(ConditionalGAN), "sampling": sampling, "steps": steps,
+            "steps_per_epoch": steps_per_epoch, "batch_size": batch_size, "num_classes": num_classes,
+            "latent_dim": latent_dim, "width": width, "augment": list(augment or ()), "spectral_norm": spectral_norm,
+            "label_smoothing": label_smoothing, "class_weight": class_weight, "learning_rate": learning_rate,
+            "grid_every": grid_every, "seed": seed, "x": np.asarray(x), "y": y, "callbacks": list(callbacks),
+            "keras": keras.__version__,
+        }
+        entry = entry_for("gan", config, cache_dir, "GAN")
+
+        def read(meta):
+            with np.load(entry.file(".grids.npz")) as archive:
                 grids = {int(k.split("_")[1]): archive[k] for k in archive.files}
             return GANResult(
-                load_generator(paths[0]), saved["history"], saved["seconds"], saved["steps"],
-                saved["steps_per_second"], grids, from_cache=True,
+                load_generator(entry.file(".keras")), meta["history"], meta["seconds"], meta["steps"],
+                meta["steps_per_second"], grids, from_cache=True,
             )
+
+        cached = entry.load(read) if entry is not None else None
+        if cached is not None:
+            return cached
 
     keras.utils.set_random_seed(seed)
     if sampling == "balanced":
         dataset = pipeline.balanced_dataset(x, y, batch_size, seed=seed)
     else:
-        dataset = pipeline.make_dataset(x, y, batch_size, seed=seed, drop_remainder=True).repeat()
+        dataset = pipeline.make_dataset(x, y, batch_size, seed=seed, drop_remainder=True, repeat=True)
     gan = ConditionalGAN(
         build_generator(latent_dim, num_classes, width, seed=seed),
         build_discriminator(num_classes, width, spectral_norm=spectral_norm, auxiliary_classifier=class_weight > 0, seed=seed),
@@ -789,37 +784,15 @@ def train_conditional_gan(
     seconds = time.perf_counter() - started
     logs = {key: [float(v) for v in values] for key, values in history.history.items()}
     result = GANResult(gan.generator, logs, seconds, steps, steps / seconds, grid.grids, gan=gan)
-    if paths is not None:
-        paths[0].parent.mkdir(parents=True, exist_ok=True)
-        temporary = paths[0].with_name(f".{paths[0].stem}.tmp.keras")
-        gan.generator.save(temporary)
-        temporary.replace(paths[0])
-        temporary = paths[2].with_name(f".{paths[2].stem}.tmp.npz")
-        np.savez_compressed(temporary, **{f"epoch_{k}": v for k, v in grid.grids.items()})
-        temporary.replace(paths[2])
-        atomic_write_text(paths[1], json.dumps(
-            {"history": logs, "seconds": seconds, "steps": steps, "steps_per_second": steps / seconds, "config": config}
-        ))
+    if entry is not None:
+        entry.save(
+            {"history": logs, "seconds": seconds, "steps": steps, "steps_per_second": steps / seconds},
+            {
+                ".keras": gan.generator.save,
+                ".grids.npz": lambda path: np.savez_compressed(path, **{f"epoch_{k}": v for k, v in grid.grids.items()}),
+            },
+        )
     return result
-
-
-def _fingerprint(x, y) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    digest.update(np.ascontiguousarray(x).tobytes())
-    digest.update(np.ascontiguousarray(y).tobytes())
-    return digest.hexdigest()[:16]
-
-
-def weights_fingerprint(model: keras.Model) -> str:
-    """A short hash of a model's weights, to key caches of what was trained from its output."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    for weight in model.weights:
-        digest.update(np.ascontiguousarray(keras.ops.convert_to_numpy(weight)).tobytes())
-    return digest.hexdigest()[:16]
 
 
 def load_generator(path) -> keras.Model:

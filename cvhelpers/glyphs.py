@@ -25,7 +25,7 @@ Ink is normalized (each drawing is scaled so its brightest stroke is 255)
 before the soft threshold, so thin or wide glyphs never fade away.
 
 The rendered set is cached under ``data/cache/`` (one ``.npz`` per set of
-arguments), so a notebook renders it once.
+arguments and version of this module's source), so a notebook renders it once.
 
 :func:`load_omniglot` (tensorflow-datasets) and :func:`load_faces`
 (scikit-learn's ``fetch_olivetti_faces`` / ``fetch_lfw_people``) load real data
@@ -39,20 +39,20 @@ Used in notebook 07.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import numbers
 import os
 import re
 import socket
 import unicodedata
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
+from cvhelpers.cache import CacheWarning, key_of, source_fingerprint, write_atomically
 from cvhelpers.datasets import DataSourceError
 
 __all__ = [
@@ -75,7 +75,6 @@ __all__ = [
 
 NOTO_DIR = Path("/usr/share/fonts/truetype/noto")
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
-_RENDER_VERSION = 5  # bump when rendering changes, so old caches are not reused
 _MASTER = 64  # side of the clean high-resolution rendering, px
 
 # Fonts that are not a script, or a second style of a script that another font covers.
@@ -430,11 +429,6 @@ class GlyphSet:
         return x, np.repeat(np.arange(n), k), np.repeat(self.alphabet, k)
 
 
-def _cache_key(params: dict) -> str:
-    text = json.dumps(params, sort_keys=True)
-    return hashlib.sha1(text.encode()).hexdigest()[:12]
-
-
 def load_glyph_alphabets(
     max_scripts: int | None = None,
     writers: int = 20,
@@ -487,28 +481,29 @@ def load_glyph_alphabets(
     if min_letters < 1 or max_letters < min_letters:
         raise ValueError(f"need 1 <= min_letters <= max_letters, got {min_letters}, {max_letters}")
     params = dict(
-        version=_RENDER_VERSION, max_scripts=max_scripts, writers=writers, size=size, strength=float(strength),
+        source=source_fingerprint(_build), max_scripts=max_scripts, writers=writers, size=size, strength=float(strength),
         max_letters=max_letters, min_letters=min_letters, dedupe_threshold=dedupe_threshold, seed=seed,
         font_dir=str(font_dir),
     )
-    path = Path(cache_dir or default_cache_dir()) / f"glyphs_{_cache_key(params)}.npz"
+    path = Path(cache_dir or default_cache_dir()) / f"glyphs_{key_of(params)}.npz"
     if use_cache and path.is_file():
-        with np.load(path) as data:
-            return GlyphSet(
-                data["images"],
-                data["alphabet"],
-                tuple(str(name) for name in data["alphabet_names"]),
-                tuple(str(char) for char in data["characters"]),
-            )
+        try:
+            with np.load(path) as data:
+                return GlyphSet(
+                    data["images"],
+                    data["alphabet"],
+                    tuple(str(name) for name in data["alphabet_names"]),
+                    tuple(str(char) for char in data["characters"]),
+                )
+        except Exception as error:  # a truncated or foreign file is rebuilt, never served
+            warnings.warn(f"glyph cache {path} is unreadable ({type(error).__name__}: {error}); rebuilding",
+                          CacheWarning, stacklevel=2)
     glyphs = _build(font_dir, max_scripts, writers, size, strength, max_letters, min_letters, dedupe_threshold, seed)
     if use_cache:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(path.name + f".{os.getpid()}.tmp.npz")
-        np.savez(
-            temp, images=glyphs.images, alphabet=glyphs.alphabet,
+        write_atomically(path, lambda temporary: np.savez(
+            temporary, images=glyphs.images, alphabet=glyphs.alphabet,
             alphabet_names=np.array(glyphs.alphabet_names), characters=np.array(glyphs.characters),
-        )
-        os.replace(temp, path)
+        ))
     return glyphs
 
 

@@ -5,6 +5,14 @@ cache, shuffle with a seed, batch, an optional augmentation map run in
 parallel on whole batches, and prefetch. :func:`balanced_dataset` draws
 class-balanced batches with ``tf.data.Dataset.sample_from_datasets``.
 
+Every pipeline built here is reproducible from its arguments alone: its order
+depends on its ``seed``, never on what ran before in the process, and it
+carries a fingerprint of its arrays and settings
+(:func:`cvhelpers.cache.tag_dataset`) that keys the models trained on it.
+One thing stays non-deterministic: random augmentation mapped in parallel
+(its draws depend on which thread takes which batch) and the state of a
+policy layer reused across pipelines.
+
 Used in notebooks 02-08.
 """
 
@@ -64,6 +72,32 @@ def _finish(dataset, autotune: bool):
     return dataset.with_options(options)
 
 
+def _seed_pipeline(seed: int) -> None:
+    """Make the pipeline's random order depend on ``seed`` alone.
+
+    ``Dataset.shuffle(seed=s)`` and ``sample_from_datasets(seed=s)`` combine
+    ``s`` with TensorFlow's global seed at construction: a pipeline built
+    before a ``fit`` (global seed unset) and the same one built after it
+    (global seed set by ``keras.utils.set_random_seed``) shuffle differently,
+    so the same call trained different models. Setting the global seed to
+    ``seed`` first removes that dependence; :func:`cvhelpers.train.fit` sets
+    all seeds again before it trains.
+    """
+    import tensorflow as tf
+
+    tf.random.set_seed(seed)
+
+
+def _tagged(dataset, **config):
+    """``dataset`` with a fingerprint of ``config``; untagged when a value cannot be keyed."""
+    from cvhelpers.cache import NotCacheable, tag_dataset
+
+    try:
+        return tag_dataset(dataset, **config)
+    except NotCacheable:
+        return dataset
+
+
 def _check_arrays(x, y):
     if len(x) != len(y):
         raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
@@ -83,11 +117,12 @@ def make_dataset(
     num_parallel_calls=None,
     drop_remainder: bool = False,
     autotune: bool = False,
+    repeat: bool = False,
 ):
     """A tf.data pipeline over in-memory arrays.
 
     from_tensor_slices -> cache -> shuffle(seed) -> batch -> map(augment) ->
-    prefetch. Augmentation runs after batching, on whole batches,
+    [repeat] -> prefetch. Augmentation runs after batching, on whole batches,
     which is several times faster than a per-image map for small images.
 
     Parameters
@@ -98,9 +133,13 @@ def make_dataset(
         Labels. With ``num_classes`` integer labels become one-hot rows.
     batch_size : int, default=128
     shuffle : bool, default=True
-        Reshuffle every epoch, reproducibly from ``seed`` together with
-        TensorFlow's global seed (call ``keras.utils.set_random_seed`` first).
+        Reshuffle every epoch. A fresh pipeline with the same ``seed`` gives
+        the same order whatever ran before (building it sets TensorFlow's
+        global seed to ``seed``); iterating one pipeline again continues its
+        sequence of orders.
     seed : int or None, default=0
+        None shuffles differently every time; such a pipeline has no
+        fingerprint, so models trained on it are not cached.
     augment : callable, optional
         Applied per batch: a Keras augmentation layer or ``keras.Sequential``
         of them (called with ``training=True``), or any ``images -> images``
@@ -116,6 +155,11 @@ def make_dataset(
     autotune : bool, default=False
         Let tf.data autotune buffers and parallelism; off by default because
         on a 2-core CPU its threads slow training down (see ``_finish``).
+    repeat : bool, default=False
+        Repeat the shuffled epochs forever (then ``fit`` needs
+        ``steps_per_epoch``), e.g. for a small set trained for as many steps
+        as a larger one. Unlike ``.repeat()`` on the result, this keeps the
+        pipeline's fingerprint.
 
     Returns
     -------
@@ -129,6 +173,9 @@ def make_dataset(
     _check_arrays(x, y)
     images = to_float_images(x)
     labels = one_hot(y, num_classes) if num_classes is not None else np.asarray(y)
+    reproducible = not shuffle or seed is not None
+    if shuffle and seed is not None:
+        _seed_pipeline(seed)
     dataset = tf.data.Dataset.from_tensor_slices((images, labels))
     if cache:
         dataset = dataset.cache()
@@ -141,7 +188,16 @@ def make_dataset(
             num_parallel_calls=num_parallel_calls or tf.data.AUTOTUNE,
             deterministic=seed is not None,
         )
-    return _finish(dataset, autotune)
+    if repeat:
+        dataset = dataset.repeat()
+    dataset = _finish(dataset, autotune)
+    if not reproducible:
+        return dataset
+    return _tagged(
+        dataset, pipeline="make_dataset", x=np.asarray(x), y=np.asarray(y), batch_size=batch_size, shuffle=shuffle,
+        seed=seed if shuffle else None, augment=augment, num_classes=num_classes, drop_remainder=drop_remainder,
+        repeat=repeat,
+    )
 
 
 def _batch_augmenter(augment: Callable) -> Callable:
@@ -225,6 +281,7 @@ def balanced_dataset(
         weights = weights / weights.sum()
     images = to_float_images(x)
     labels = one_hot(y, num_classes) if num_classes is not None else y
+    _seed_pipeline(seed)
     per_class = []
     for offset, label in enumerate(classes):
         members = np.flatnonzero(y == label)
@@ -239,7 +296,10 @@ def balanced_dataset(
     ).batch(batch_size)
     if augment is not None:
         dataset = dataset.map(_batch_augmenter(augment), num_parallel_calls=tf.data.AUTOTUNE)
-    return _finish(dataset, autotune)
+    return _tagged(
+        _finish(dataset, autotune), pipeline="balanced_dataset", x=np.asarray(x), y=y, batch_size=batch_size,
+        seed=seed, weights=weights, augment=augment, num_classes=num_classes,
+    )
 
 
 def indexed_dataset(
@@ -304,4 +364,8 @@ def indexed_dataset(
         return batch_images, batch_labels
 
     dataset = tf.data.Dataset.from_tensor_slices((indices, mask)).batch(batch_size)
-    return _finish(dataset.map(gather, num_parallel_calls=tf.data.AUTOTUNE), autotune)
+    return _tagged(
+        _finish(dataset.map(gather, num_parallel_calls=tf.data.AUTOTUNE), autotune), pipeline="indexed_dataset",
+        x=np.asarray(x), y=np.asarray(y), indices=indices, augment_mask=mask, batch_size=batch_size,
+        augment=augment, num_classes=num_classes,
+    )

@@ -191,18 +191,6 @@ class LongTailProtocol:
             return keras.losses.CategoricalCrossentropy(from_logits=True)
         return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
-    def cache_key(self, method: str, seed: int | None = None, **extra) -> dict:
-        """Everything that decides a trained model, for :func:`train.fit`'s cache."""
-        return {
-            "protocol": self.description,
-            "n_train": len(self.y_train),
-            "method": method,
-            "seed": self._seed(seed),
-            "settings": self.settings.__dict__,
-            "keras": keras.__version__,
-            **extra,
-        }
-
     def train(
         self,
         name: str,
@@ -214,7 +202,6 @@ class LongTailProtocol:
         steps_per_epoch: int | None = None,
         seed: int | None = None,
         cache: bool = True,
-        cache_extra: dict | None = None,
         strategy=None,
         epochs: int | None = None,
         build_model=None,
@@ -224,8 +211,8 @@ class LongTailProtocol:
         Parameters
         ----------
         name : str
-            Method name; with ``cache_extra`` it keys the model cache, so use
-            a distinct name (or extra) for every distinct configuration.
+            Method name, for the progress bar and the result; a label only:
+            the model cache is keyed by what is trained.
         train_data : tf.data.Dataset
         loss : keras loss
         one_hot : bool
@@ -235,18 +222,17 @@ class LongTailProtocol:
         seed : int, optional
             Default the protocol's seed.
         cache : bool, default=True
-            Reuse a model trained earlier with the same configuration.
+            Reuse a model trained earlier on the same data with the same
+            loss, weights, steps and model (:func:`cvhelpers.train.fit`).
         epochs : int, optional
             Override the protocol's epochs (e.g. a cheaper sweep).
         build_model : callable, optional
             Returns a fresh model; default :meth:`build_model` (the protocol's
             CNN). For a method that wraps that CNN in its own training step,
-            e.g. :class:`cvhelpers.supcon.SupConHybrid`; name the wrapper in
-            ``cache_extra``.
+            e.g. :class:`cvhelpers.supcon.SupConHybrid`.
         """
         seed = self._seed(seed)
         epochs = epochs or self.settings.epochs
-        key = self.cache_key(name, seed, epochs=epochs, **(cache_extra or {})) if cache else None
         started = time.perf_counter()
         result = train.fit(
             build_model or self.build_model(seed),
@@ -260,7 +246,7 @@ class LongTailProtocol:
             class_weight=class_weight,
             seed=seed,
             strategy=strategy,
-            cache_key=key,
+            cache=cache,
             progress=name,
         )
         return self.evaluate_fit(name, result, seconds=time.perf_counter() - started)

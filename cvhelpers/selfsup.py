@@ -24,10 +24,8 @@ code), hence this module. Used in notebook 05.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -306,15 +304,6 @@ class PretrainResult:
     epoch_seconds: list = field(default_factory=list)
 
 
-def _without_names(config):
-    """A layer config minus its auto-numbered ``name`` entries (for cache keys)."""
-    if isinstance(config, dict):
-        return {k: _without_names(v) for k, v in config.items() if k != "name"}
-    if isinstance(config, (list, tuple)):
-        return [_without_names(v) for v in config]
-    return config
-
-
 class _EpochTimer(keras.callbacks.Callback):
     def __init__(self):
         super().__init__()
@@ -361,15 +350,18 @@ def pretrain_simclr(
     learning_rate : float, default=1e-3
         Adam.
     augment : keras.Layer, optional
-        Default ``augment.strong_policy(seed)``. Part of the cache key only by
-        its class name and config, so pass a layer with a ``get_config``.
+        Default ``augment.strong_policy(seed)``.
     max_images : int, optional
         Use a random subset of this many images (a cheaper profile).
     seed : int, default=0
         Seeds the subset, the initialisers, the shuffle and the augmentation.
     cache : bool, default=True
-        Save the encoder under ``build/models`` keyed by this configuration;
-        a later call with the same one loads it.
+        Keep the encoder in the model cache (:mod:`cvhelpers.cache`), keyed
+        by the images' bytes, every setting, the augmentation (class, config,
+        source), the initial encoder, this module's source and the Keras
+        version; a later identical call loads it.
+    cache_dir : path-like, optional
+        Default :func:`cvhelpers.cache.default_cache_dir`.
     progress : bool or str, default=True
     jit_compile : bool or "auto", default=False
         Passed to ``compile``. XLA on a CPU ran the convolutions several
@@ -384,8 +376,8 @@ def pretrain_simclr(
 
     from cvhelpers.augment import strong_policy
     from cvhelpers.pipeline import to_float_images
-    from cvhelpers.results import atomic_write_text
-    from cvhelpers.train import EpochProgress, config_key, default_cache_dir
+    from cvhelpers.cache import describe_model, entry_for, source_fingerprint
+    from cvhelpers.train import EpochProgress
 
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
@@ -403,34 +395,26 @@ def pretrain_simclr(
     augment = augment if augment is not None else strong_policy(seed=seed)
     steps = len(images) // batch_size
 
-    key = {
-        "method": "simclr",
-        "n": len(images),
-        "shape": list(images.shape[1:]),
-        "first": float(images[:64].sum()),
-        "epochs": int(epochs),
-        "batch_size": int(batch_size),
-        "width": width,
-        "feature_dim": feature_dim,
-        "temperature": temperature,
-        "learning_rate": learning_rate,
-        "augment": [type(augment).__name__, _without_names(augment.get_config()) if hasattr(augment, "get_config") else None],
-        "seed": seed,
-        "keras": keras.__version__,
-    }
     keras.utils.set_random_seed(seed)
     encoder = models.small_encoder(images.shape[1:], width, feature_dim, seed=seed)
-    weights_path = history_path = None
+    entry = None
     if cache:
-        folder = Path(cache_dir or default_cache_dir())
-        name = config_key(key)
-        weights_path, history_path = folder / f"simclr_{name}.weights.h5", folder / f"simclr_{name}.json"
-        if weights_path.is_file() and history_path.is_file():
-            encoder.load_weights(weights_path)
-            saved = json.loads(history_path.read_text())
+        config = {
+            "trainer": source_fingerprint(SimCLR), "images": images, "epochs": int(epochs),
+            "batch_size": int(batch_size), "encoder": describe_model(encoder), "temperature": temperature,
+            "learning_rate": learning_rate, "augment": augment, "seed": seed, "keras": keras.__version__,
+        }
+        entry = entry_for("simclr", config, cache_dir, "encoder")
+
+        def read(meta):
+            encoder.load_weights(entry.file(".weights.h5"))
             return PretrainResult(
-                encoder, saved["history"], 0.0, saved["images_per_second"], len(images), True, saved["epoch_seconds"]
+                encoder, meta["history"], 0.0, meta["images_per_second"], len(images), True, meta["epoch_seconds"]
             )
+
+        cached = entry.load(read) if entry is not None else None
+        if cached is not None:
+            return cached
 
     learner = SimCLR(encoder, augment=augment, temperature=temperature, seed=seed)
     learner.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=jit_compile)
@@ -450,14 +434,10 @@ def pretrain_simclr(
     timed = timer.seconds[1:] if len(timer.seconds) > 1 else timer.seconds
     per_second = steps * batch_size * len(timed) / max(sum(timed), 1e-9)
     logs = {k: [float(v) for v in values] for k, values in history.history.items()}
-    if weights_path is not None:
-        weights_path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = weights_path.with_name(f".{weights_path.name}.tmp.weights.h5")
-        encoder.save_weights(temporary)
-        temporary.replace(weights_path)
-        atomic_write_text(
-            history_path,
-            json.dumps({"history": logs, "images_per_second": per_second, "epoch_seconds": timer.seconds, "key": key}),
+    if entry is not None:
+        entry.save(
+            {"history": logs, "images_per_second": per_second, "epoch_seconds": timer.seconds},
+            {".weights.h5": encoder.save_weights},
         )
     return PretrainResult(encoder, logs, seconds, per_second, len(images), False, timer.seconds)
 

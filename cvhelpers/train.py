@@ -3,8 +3,11 @@
 :func:`fit` seeds everything, builds and compiles the model inside the
 strategy's scope, trains with ``validation_data``, keeps the epoch with the
 best validation *balanced* accuracy (never the test set), shows one progress
-bar per training, and can cache the trained weights by configuration so a
-rerun, or a later notebook, reuses them.
+bar per training, and can cache the trained model (:mod:`cvhelpers.cache`,
+keyed by everything that decides it) so a rerun, or a later notebook, reuses
+it. ``fit(..., seed=s)`` on pipelines from :mod:`cvhelpers.pipeline` gives
+bit-identical weights on the CPU whatever ran before it in the process,
+unless random augmentation is mapped in parallel.
 
 Used in notebooks 02-06. Running it on several GPUs or machines only takes a
 different ``strategy`` (see the README).
@@ -13,7 +16,7 @@ different ``strategy`` (see the README).
 from __future__ import annotations
 
 import hashlib
-import json
+import inspect
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,8 +31,6 @@ __all__ = [
     "FitResult",
     "EpochProgress",
     "fit",
-    "config_key",
-    "default_cache_dir",
     "balanced_batch_indices",
     "copy_model",
     "clone_with_weights",
@@ -92,34 +93,6 @@ class EpochProgress(keras.callbacks.Callback):
             self.bar.close()
 
 
-def default_cache_dir() -> Path:
-    """``build/models`` in the cvlab checkout (or under the current folder)."""
-    if (_PROJECT_ROOT / "notebooks").is_dir():
-        return _PROJECT_ROOT / "build" / "models"
-    return Path.cwd() / "build" / "models"
-
-
-def config_key(config: dict) -> str:
-    """A short, stable hash of a JSON-able configuration dict.
-
-    A Keras layer or ``Sequential`` in it (an augmentation policy) is keyed
-    by :func:`cvhelpers.augment.describe` — its classes and settings, seed
-    included — not by its ``str``, which shows only the name Keras numbers
-    automatically and would reuse a model trained with other settings.
-    Anything else that JSON cannot encode is keyed by its ``str``.
-    """
-
-    def encode(value):
-        if isinstance(value, keras.layers.Layer):
-            from cvhelpers.augment import describe
-
-            return describe(value)
-        return str(value)
-
-    text = json.dumps(config, sort_keys=True, default=encode)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
 def fit(
     build_model: Callable[[], keras.Model],
     train_data,
@@ -134,7 +107,7 @@ def fit(
     seed: int = 0,
     strategy=None,
     patience: int | None = None,
-    cache_key: dict | str | None = None,
+    cache: bool = False,
     cache_dir=None,
     progress: bool | str = True,
     callbacks=(),
@@ -162,18 +135,28 @@ def fit(
         Checked to hold exactly one weight per class.
     seed : int, default=0
         Passed to ``keras.utils.set_random_seed`` before building the model.
+        With the same pipelines (built afresh, e.g. by
+        :mod:`cvhelpers.pipeline`) the same seed gives bit-identical weights
+        on the CPU, whatever ran before in the process; random augmentation
+        mapped in parallel is the exception.
     strategy : tf.distribute.Strategy, optional
         Default: the current (default) strategy. MirroredStrategy and
         MultiWorkerMirroredStrategy work unchanged.
     patience : int, optional
         Stop after this many epochs without improvement; default never stop
         early (but still restore the best epoch).
-    cache_key : dict or str, optional
-        Cache the trained weights under ``cache_dir`` by this configuration;
-        a later call with the same key loads them instead of training. The
-        key must describe everything that changes the result.
+    cache : bool, default=False
+        Keep the trained weights in the model cache (:mod:`cvhelpers.cache`)
+        and load them on a later call that would train the same model. The
+        key is derived from what is trained: the built model (its layers and
+        initial weights), the loss and optimizer with their arguments, class
+        weights, epochs, steps, patience, seed, callbacks, the fingerprints
+        of both pipelines, this function's source and the Keras and
+        TensorFlow versions. When something cannot be keyed (a pipeline
+        without a fingerprint), the model is trained and not cached, with a
+        :class:`~cvhelpers.cache.CacheWarning` that says why.
     cache_dir : path-like, optional
-        Default :func:`default_cache_dir`.
+        Default :func:`cvhelpers.cache.default_cache_dir`.
     progress : bool or str, default=True
         Show a progress bar; a string sets its description.
     callbacks : sequence of keras.callbacks.Callback
@@ -184,7 +167,6 @@ def fit(
     """
     import tensorflow as tf
 
-    from cvhelpers.results import atomic_write_text
     from cvhelpers.sampling import check_class_weight
 
     if epochs < 1:
@@ -201,18 +183,23 @@ def fit(
             metrics=[BalancedAccuracy(num_classes)],
         )
 
-    weights_path = history_path = None
-    if cache_key is not None:
-        key = cache_key if isinstance(cache_key, str) else config_key(cache_key)
-        folder = Path(cache_dir or default_cache_dir())
-        weights_path = folder / f"{key}.weights.h5"
-        history_path = folder / f"{key}.json"
-        if weights_path.is_file() and history_path.is_file():
+    entry = None
+    if cache:
+        entry = _cache_entry(cache_dir, model, dict(
+            loss=loss, class_weight=class_weight, epochs=epochs, steps_per_epoch=steps_per_epoch, patience=patience,
+            seed=seed, num_classes=num_classes, train_data=train_data, validation_data=validation_data,
+            callbacks=list(callbacks), strategy=strategy,
+        ))
+    if entry is not None:
+        def read(meta):
             with strategy.scope():  # the file holds the optimizer's state too: give it variables to load into
                 model.optimizer.build(model.trainable_variables)
-            model.load_weights(weights_path)
-            saved = json.loads(history_path.read_text())
-            return FitResult(model, saved["history"], 0.0, saved["best_epoch"], from_cache=True)
+            model.load_weights(entry.file(".weights.h5"))
+            return FitResult(model, meta["history"], 0.0, meta["best_epoch"], from_cache=True)
+
+        cached = entry.load(read)
+        if cached is not None:
+            return cached
 
     monitor = "val_balanced_accuracy"
     keeper = keras.callbacks.EarlyStopping(
@@ -237,13 +224,35 @@ def fit(
     logs = {key: [float(v) for v in values] for key, values in history.history.items()}
     best_epoch = int(np.argmax(logs[monitor])) + 1 if monitor in logs else len(logs.get("loss", [1]))
 
-    if weights_path is not None:
-        weights_path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = weights_path.with_name(f".{weights_path.name}.tmp.weights.h5")
-        model.save_weights(temporary)
-        temporary.replace(weights_path)
-        atomic_write_text(history_path, json.dumps({"history": logs, "best_epoch": best_epoch, "seconds": seconds}))
+    if entry is not None:
+        entry.save({"history": logs, "best_epoch": best_epoch, "seconds": seconds},
+                   {".weights.h5": model.save_weights})
     return FitResult(model, logs, seconds, best_epoch)
+
+
+def _cache_entry(cache_dir, model, arguments: dict):
+    """The cache entry for this training, or None (with a warning) when it cannot be keyed."""
+    import tensorflow as tf
+
+    from cvhelpers.cache import describe_model, entry_for
+
+    strategy = arguments.pop("strategy")
+    config = {
+        "trainer": _trainer_source(),
+        "model": describe_model(model),
+        "optimizer": model.optimizer,
+        **arguments,
+        "strategy": {"class": type(strategy).__name__, "replicas": int(strategy.num_replicas_in_sync)},
+        "keras": keras.__version__,
+        "tensorflow": tf.__version__,
+    }
+    return entry_for("fit", config, cache_dir)
+
+
+def _trainer_source() -> str:
+    """A hash of the code that decides what :func:`fit` returns: itself and its metric."""
+    text = inspect.getsource(fit) + inspect.getsource(BalancedAccuracy)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 # --------------------------------------------------------------------------
@@ -339,26 +348,6 @@ def clone_with_weights(model: keras.Model) -> keras.Model:
     return clone
 
 
-def _keyed_by_start(cache_key, model: keras.Model):
-    """A second stage's cache key plus a fingerprint of the weights it starts from.
-
-    cRT, fine-tuning and DRW continue from a trained model; a key that named
-    only the method would reuse a classifier trained on another encoder's
-    features after the first stage was retrained (e.g. with other
-    augmentation draws). SHA-256 of all weights, so the same start gives the
-    same key.
-    """
-    if cache_key is None:
-        return None
-    digest = hashlib.sha256()
-    for weights in model.get_weights():
-        digest.update(np.ascontiguousarray(weights).tobytes())
-    fingerprint = digest.hexdigest()[:16]
-    if isinstance(cache_key, str):
-        return f"{cache_key}-{fingerprint}"
-    return {**cache_key, "start_weights": fingerprint}
-
-
 def _fit_with_adam(build_model, train_data, validation_data, *, learning_rate, loss, **kwargs) -> FitResult:
     """:func:`fit` with Adam at ``learning_rate`` and cross-entropy on logits by default."""
     return fit(
@@ -393,7 +382,7 @@ def retrain_classifier(
     standardize: bool = True,
     loss=None,
     seed: int = 0,
-    cache_key: dict | str | None = None,
+    cache: bool = False,
     progress: bool | str = True,
 ) -> FitResult:
     """Classifier re-training (cRT): freeze the encoder, re-train the classifier.
@@ -437,8 +426,9 @@ def retrain_classifier(
     loss : keras loss, optional
         Default sparse categorical cross-entropy on logits.
     seed : int, default=0
-    cache_key : dict or str, optional
-        As in :func:`fit`; a fingerprint of ``model``'s weights is added.
+    cache : bool, default=False
+        As in :func:`fit`; the key holds the encoder's features (so the
+        encoder's weights), the sampled order and the starting classifier.
     progress : bool or str, default=True
 
     Returns
@@ -449,6 +439,7 @@ def retrain_classifier(
     """
     import tensorflow as tf
 
+    from cvhelpers.cache import tag_dataset
     from cvhelpers.models import classifier_head, encoder_of
 
     if sampling not in ("balanced", "instance"):
@@ -477,8 +468,13 @@ def retrain_classifier(
         rng = np.random.default_rng(seed)
         passes = int(np.ceil(steps * epochs * batch_size / len(y_train)))
         order = np.concatenate([rng.permutation(len(y_train)) for _ in range(passes)])[: steps * epochs * batch_size]
-    train_data = tf.data.Dataset.from_tensor_slices((train_features[order], y_train[order])).batch(batch_size)
-    validation_data = tf.data.Dataset.from_tensor_slices((val_features, y_val)).batch(512)
+    train_data = tag_dataset(
+        tf.data.Dataset.from_tensor_slices((train_features[order], y_train[order])).batch(batch_size),
+        features=train_features, labels=y_train, order=order, batch_size=batch_size,
+    )
+    validation_data = tag_dataset(
+        tf.data.Dataset.from_tensor_slices((val_features, y_val)).batch(512), features=val_features, labels=y_val
+    )
     start = None
     if not reinitialize:  # the same classifier, expressed on standardised features
         kernel, bias = classifier.get_weights()
@@ -494,8 +490,7 @@ def retrain_classifier(
 
     result = _fit_with_adam(
         build_head, train_data, validation_data, learning_rate=learning_rate, loss=loss, epochs=epochs,
-        num_classes=num_classes, steps_per_epoch=steps, seed=seed, cache_key=_keyed_by_start(cache_key, model),
-        progress=progress,
+        num_classes=num_classes, steps_per_epoch=steps, seed=seed, cache=cache, progress=progress,
     )
     retrained = copy_model(model)
     kernel, bias = result.model.get_layer("classifier").get_weights()
@@ -517,7 +512,7 @@ def fine_tune(
     loss=None,
     class_weight: dict | None = None,
     seed: int = 0,
-    cache_key: dict | str | None = None,
+    cache: bool = False,
     progress: bool | str = True,
 ) -> FitResult:
     """Second stage: continue training a trained model on other data or weights.
@@ -545,8 +540,8 @@ def fine_tune(
         Default sparse categorical cross-entropy on logits.
     class_weight : dict of int to float, optional
     seed : int, default=0
-    cache_key : dict or str, optional
-        As in :func:`fit`; a fingerprint of ``model``'s weights is added.
+    cache : bool, default=False
+        As in :func:`fit`, whose key holds the weights the copy starts from.
     progress : bool or str, default=True
 
     Returns
@@ -567,7 +562,7 @@ def fine_tune(
     return _fit_with_adam(
         build, train_data, validation_data, learning_rate=learning_rate, loss=loss, epochs=epochs,
         num_classes=num_classes, steps_per_epoch=steps_per_epoch, class_weight=class_weight, seed=seed,
-        cache_key=_keyed_by_start(cache_key, model), progress=progress,
+        cache=cache, progress=progress,
     )
 
 
@@ -606,7 +601,7 @@ def deferred_reweighting(
         Cao et al. decay the rate by 100x at the switch; 10x works here.
     **kwargs
         Passed to :func:`fine_tune` (``steps_per_epoch``, ``seed``,
-        ``cache_key``, ``progress``, ``loss``).
+        ``cache``, ``progress``, ``loss``).
 
     Returns
     -------

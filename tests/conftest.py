@@ -12,10 +12,14 @@ from cvhelpers import datasets
 
 
 @pytest.fixture(autouse=True)
-def _no_course_environment(monkeypatch):
-    """Unit tests ignore the CVLAB_* knobs that `make` exports for the notebooks."""
+def _no_course_environment(monkeypatch, tmp_path_factory):
+    """Unit tests ignore the CVLAB_* knobs that `make` exports for the notebooks.
+
+    Each test gets an empty model cache of its own, never ``build/models``.
+    """
     for key in [key for key in os.environ if key.startswith("CVLAB_")]:
         monkeypatch.delenv(key)
+    monkeypatch.setenv("CVLAB_MODEL_CACHE", str(tmp_path_factory.mktemp("models")))
 
 
 @pytest.fixture(scope="session")

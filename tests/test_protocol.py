@@ -32,11 +32,10 @@ def test_evaluate_fit_reports_the_model_on_the_test_set():
     assert protocol.evaluate_fit("timed", fitted, seconds=7.0).seconds == 7.0
 
 
-def test_train_takes_another_model_builder(tmp_path, monkeypatch):
+def test_train_takes_another_model_builder():
     from cvhelpers.augment import light_policy
     from cvhelpers.supcon import SupConHybrid
 
-    monkeypatch.setattr(train, "default_cache_dir", lambda: tmp_path)
     protocol = _tiny_protocol().with_settings(epochs=1)
     built = []
 
@@ -44,8 +43,7 @@ def test_train_takes_another_model_builder(tmp_path, monkeypatch):
         built.append(SupConHybrid(protocol.build_model()(), light_policy(seed=0), seed=0))
         return built[-1]
 
-    result = protocol.train("supcon", protocol.train_dataset(), loss=protocol.ce_loss(), build_model=hybrid,
-                            cache_extra={"supcon": 0.5})
+    result = protocol.train("supcon", protocol.train_dataset(), loss=protocol.ce_loss(), build_model=hybrid)
     assert len(built) == 1 and result.fit.model is built[0]
     assert "supervised_contrastive" in result.fit.history
     assert result.logits.shape == (len(protocol.y_test), protocol.num_classes)

@@ -93,7 +93,7 @@ def test_hybrid_trains_under_fit_tracks_both_losses_and_caches(tmp_path):
         return SupConHybrid(network, augment.light_policy(seed=0), weight=0.5, seed=0)
 
     kwargs = dict(epochs=8, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), num_classes=3,
-                  optimizer=lambda: keras.optimizers.Adam(1e-2), cache_key={"test": "supcon"}, cache_dir=tmp_path,
+                  optimizer=lambda: keras.optimizers.Adam(1e-2), cache=True, cache_dir=tmp_path,
                   progress=False)
     result = train.fit(build, data, validation, **kwargs)
     history = result.history

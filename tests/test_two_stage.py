@@ -142,22 +142,21 @@ def test_fine_tune_and_drw_leave_the_first_stage_untouched(long_tail, ce_model):
         train.deferred_reweighting(ce_model, validation, validation, [1, 2], epochs=1, num_classes=4)
 
 
-def test_second_stage_cache_keys_name_the_start_weights(ce_model, long_tail, monkeypatch):
+def test_second_stages_are_cached_by_the_weights_they_start_from(ce_model, long_tail):
+    # The conftest points the model cache at a fresh folder for every test.
     x_train, y_train, x_val, y_val = long_tail
-    keys = []
-    real_fit = train.fit
-
-    def recording_fit(*args, **kwargs):
-        keys.append(kwargs["cache_key"])
-        return real_fit(*args, **{**kwargs, "cache_key": None})
-
-    monkeypatch.setattr(train, "fit", recording_fit)
     other = train.clone_with_weights(ce_model)
     other.get_layer("classifier").set_weights([w + 1.0 for w in other.get_layer("classifier").get_weights()])
-    for model in (ce_model, ce_model, other):
-        train.retrain_classifier(model, x_train, y_train, x_val, y_val, epochs=1, cache_key={"method": "crt"},
-                                 progress=False)
-    assert keys[0]["method"] == "crt" and keys[0] == keys[1]  # same start, same key
-    assert keys[2] != keys[0]  # another start (same method) must not reuse the cached classifier
-    assert train._keyed_by_start(None, ce_model) is None
-    assert train._keyed_by_start("crt", ce_model).startswith("crt-")
+    encoder_changed = train.clone_with_weights(ce_model)
+    kernel = encoder_changed.trainable_weights[0]
+    kernel.assign(kernel * 1.01)
+
+    def crt(model, reinitialize=True):
+        return train.retrain_classifier(model, x_train, y_train, x_val, y_val, epochs=1, reinitialize=reinitialize,
+                                        cache=True, progress=False)
+
+    assert not crt(ce_model).from_cache
+    assert crt(ce_model).from_cache  # same start, same features: reused
+    assert crt(other).from_cache  # cRT starts from a fresh classifier: the old one does not matter
+    assert not crt(other, reinitialize=False).from_cache  # ...unless it continues from it
+    assert not crt(encoder_changed).from_cache  # other features: another model
