@@ -33,6 +33,7 @@ is reported with its path (:class:`CacheWarning`), removed and retrained.
 
 from __future__ import annotations
 
+import dis
 import hashlib
 import inspect
 import json
@@ -235,8 +236,8 @@ def describe(value, where: str = "value"):
     Raises
     ------
     NotCacheable
-        For values with no faithful description: an untagged pipeline, a
-        lambda or a function whose closure holds such a value.
+        For values with no faithful description: an untagged pipeline, or a
+        function or object that reads one.
     """
     import keras
 
@@ -269,6 +270,8 @@ def describe(value, where: str = "value"):
         return {**_class_of(value), "config": describe(value.get_config(), where)}
     if isinstance(value, types.FunctionType):
         return _describe_function(value, where)
+    if isinstance(value, types.MethodType):
+        return {"method": _describe_function(value.__func__, where), "self": describe(value.__self__, f"{where}.__self__")}
     if isinstance(value, types.BuiltinFunctionType):
         return {"function": f"{value.__module__}.{value.__qualname__}"}
     if hasattr(value, "func") and hasattr(value, "keywords"):  # functools.partial
@@ -298,8 +301,13 @@ def _config_of(value) -> dict | None:
 
 
 def _without_names(config):
-    """A configuration minus ``name`` entries, which Keras numbers automatically (labels, not settings)."""
+    """A configuration minus ``name`` entries, which Keras numbers automatically (labels, not settings).
+
+    A dtype policy's ``name`` ("float16", "mixed_float16") is its setting and is kept.
+    """
     if isinstance(config, dict):
+        if "DTypePolicy" in str(config.get("class_name", "")):
+            return config
         return {key: _without_names(item) for key, item in config.items() if key != "name"}
     if isinstance(config, (list, tuple)):
         return [_without_names(item) for item in config]
@@ -307,10 +315,11 @@ def _without_names(config):
 
 
 def describe_model(model) -> dict:
-    """A Keras model by its layers (classes, configurations, trainable flags) and a hash of its weights.
+    """A Keras model by its layers (classes, configurations, trainable flags), their wiring and its weights.
 
     Walks nested models through their public ``layers``; auto-numbered names
-    are left out. The weights hash covers every variable, so a fresh model is
+    are left out, and the wiring of functional models names layers by
+    position. The weights hash covers every variable, so a fresh model is
     keyed by its seeded initial weights and a second stage by its start.
     """
     def layers_of(layer):
@@ -318,11 +327,41 @@ def describe_model(model) -> dict:
         inner = getattr(layer, "layers", None)
         if inner:
             described["layers"] = [layers_of(child) for child in inner]
+            described["wiring"] = _wiring(layer)
         else:
             described["config"] = describe(_without_names(_config_of(layer)), f"layer {layer.name!r}")
         return described
 
     return {**layers_of(model), "weights": array_fingerprint(*[_to_numpy(w) for w in model.weights])}
+
+
+def _wiring(model):
+    """Which layer feeds which, with layer names replaced by positions; None when the config has no layers.
+
+    From the functional config's ``inbound_nodes`` and input/output lists:
+    two models with the same layers wired differently (a residual from
+    another tensor) differ here.
+    """
+    try:
+        config = model.get_config()
+    except (NotImplementedError, TypeError, ValueError):
+        return None
+    if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
+        return None
+    position = {layer.get("name"): i for i, layer in enumerate(config["layers"]) if isinstance(layer, dict)}
+
+    def by_position(node):
+        if isinstance(node, dict):
+            return {key: by_position(item) for key, item in node.items() if key != "name"}
+        if isinstance(node, (list, tuple)):
+            return [by_position(item) for item in node]
+        return position.get(node, node) if isinstance(node, str) else node
+
+    return by_position({
+        "inbound": [layer.get("inbound_nodes") for layer in config["layers"] if isinstance(layer, dict)],
+        "inputs": config.get("input_layers"),
+        "outputs": config.get("output_layers"),
+    })
 
 
 def _describe_function(function, where: str, _seen=None) -> dict:
@@ -340,6 +379,7 @@ def _describe_function(function, where: str, _seen=None) -> dict:
     if _is_library(function):
         return described
     described["source"] = _function_source(function)
+    described["code"] = _code_fingerprint(function.__code__)
     if function.__defaults__:
         described["defaults"] = describe(function.__defaults__, f"{where} defaults")
     if function.__kwdefaults__:
@@ -365,12 +405,23 @@ def _describe_function(function, where: str, _seen=None) -> dict:
 
 
 def _global_names(code) -> set:
-    """Names a code object (and the functions and comprehensions nested in it) may read as globals."""
-    names = set(code.co_names)
+    """Names a code object (and the functions and comprehensions nested in it) reads as globals."""
+    names = {op.argval for op in dis.get_instructions(code) if op.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
     for constant in code.co_consts:
         if isinstance(constant, types.CodeType):
             names |= _global_names(constant)
     return names
+
+
+def _code_fingerprint(code) -> str:
+    """A hash of a function's own bytecode and constants: tells apart two lambdas of one module."""
+    def parts(code):
+        yield code.co_code
+        for constant in code.co_consts:
+            yield from (parts(constant) if isinstance(constant, types.CodeType) else [repr(constant).encode()])
+        yield repr(code.co_names).encode()
+
+    return hashlib.sha256(b"\0".join(parts(code))).hexdigest()[:16]
 
 
 def _function_source(function) -> str:
@@ -395,10 +446,14 @@ def _describe_object(value, where: str) -> dict:
     return {**_class_of(value), "attributes": describe(attributes, f"{where}.{type(value).__name__}")}
 
 
+def _canonical(described) -> str:
+    """JSON text with sorted keys: equal for equal descriptions, NaN included (NaN != NaN as a float)."""
+    return json.dumps(described, sort_keys=True, separators=(",", ":"))
+
+
 def key_of(config) -> str:
     """The cache key of ``config``: SHA-256 (32 hex digits) of :func:`describe` as canonical JSON."""
-    text = json.dumps(describe(config), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    return hashlib.sha256(_canonical(describe(config)).encode()).hexdigest()[:32]
 
 
 # --------------------------------------------------------------------------
@@ -424,8 +479,7 @@ class ModelCache:
     def entry(self, kind: str, config) -> "CacheEntry":
         """The entry for ``config`` (described and hashed with :func:`key_of`)."""
         described = describe(config)
-        text = json.dumps(described, sort_keys=True, separators=(",", ":"))
-        return CacheEntry(self, kind, hashlib.sha256(text.encode()).hexdigest()[:32], described)
+        return CacheEntry(self, kind, hashlib.sha256(_canonical(described).encode()).hexdigest()[:32], described)
 
     def path(self, kind: str, key: str, suffix: str) -> Path:
         """Where an entry's file lives; refuses anything that could leave the folder.
@@ -480,7 +534,7 @@ class CacheEntry:
             return None
         try:
             meta = json.loads(self.meta_path.read_text())
-            if not isinstance(meta, dict) or meta.get("config") != self.config:
+            if not isinstance(meta, dict) or _canonical(meta.get("config")) != _canonical(self.config):
                 raise ValueError("it was stored for another configuration")
             return read(meta)
         except Exception as error:  # any unreadable entry is retrained, never served
@@ -503,12 +557,10 @@ class CacheEntry:
             ``model.save_weights``). The temporary path ends with the same
             suffix, as Keras requires.
         """
-        from cvhelpers.results import atomic_write_text
-
-        self.cache.folder.mkdir(parents=True, exist_ok=True)
+        text = json.dumps({**meta, "config": self.config})
         for suffix, write in (files or {}).items():
             write_atomically(self.file(suffix), write)
-        atomic_write_text(self.meta_path, json.dumps({**meta, "config": self.config}))
+        write_atomically(self.meta_path, lambda temporary: Path(temporary).write_text(text))
 
     def remove(self) -> None:
         """Delete the entry's files (metadata first, so a half-removed entry is never read)."""
@@ -538,18 +590,23 @@ def write_atomically(path, write: Callable[[str], object]) -> Path:
 
     The temporary name is unique (``tempfile.mkstemp`` in the same folder)
     and ends with ``path``'s suffixes, so writers that check the extension
-    (``model.save_weights`` wants ``.weights.h5``) accept it. On any error the
-    temporary file is removed and the error re-raised; ``path`` is untouched.
+    (``model.save_weights`` wants ``.weights.h5``) accept it. The file gets
+    the permissions a plain ``open`` would give (``mkstemp`` makes it
+    private). On any error the temporary file is removed and the error
+    re-raised; ``path`` is untouched.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    suffix = "".join(path.suffixes[-2:]) if path.name.endswith(".weights.h5") else path.suffix
+    suffix = ".weights.h5" if path.name.endswith(".weights.h5") else path.suffix
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
     os.close(handle)
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
         write(temporary)
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException:  # KeyboardInterrupt too: leave no temporary file behind
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise

@@ -16,11 +16,12 @@ import json
 import math
 import os
 import re
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+
+from cvhelpers.cache import write_atomically
 
 __all__ = [
     "results_dir",
@@ -54,25 +55,13 @@ def results_dir() -> Path:
 
 
 def _atomic_write(path: Path, data: bytes) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        # mkstemp creates 0600; give the file the permissions a plain open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp_name, 0o666 & ~umask)
-        with os.fdopen(handle, "wb") as temp:
-            temp.write(data)
-            temp.flush()
-            os.fsync(temp.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        # Leave no temporary file behind, then re-raise (KeyboardInterrupt too).
-        if os.path.exists(temp_name):
-            os.unlink(temp_name)
-        raise
-    return path
+    def write(temporary):
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    return write_atomically(path, write)
 
 
 def atomic_write_bytes(path, data: bytes) -> Path:

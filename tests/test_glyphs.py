@@ -97,6 +97,22 @@ def test_dedupe_drops_near_identical_glyphs():
 
 
 @needs_noto
+def test_a_truncated_glyph_cache_is_reported_and_rebuilt(small_font_dir, tmp_path):
+    from cvhelpers.cache import CacheWarning
+
+    cache = tmp_path / "cache"
+    kwargs = dict(writers=2, size=16, font_dir=small_font_dir, cache_dir=cache, min_letters=5)
+    first = glyphs.load_glyph_alphabets(**kwargs)
+    (path,) = cache.glob("glyphs_*.npz")
+    path.write_bytes(path.read_bytes()[:200])
+    with pytest.warns(CacheWarning, match=str(path)):
+        again = glyphs.load_glyph_alphabets(**kwargs)
+    assert (again.images == first.images).all()
+    assert glyphs.load_glyph_alphabets(**kwargs).characters == first.characters  # rewritten whole
+    assert [p.name for p in cache.iterdir()] == [path.name]  # no temporary file left
+
+
+@needs_noto
 def test_load_glyph_alphabets_builds_caches_and_splits(small_font_dir, tmp_path):
     cache = tmp_path / "cache"
     kwargs = dict(writers=3, size=20, font_dir=small_font_dir, cache_dir=cache, min_letters=5)
