@@ -19,7 +19,7 @@ export PYTHONHASHSEED ?= 0
 export CVLAB_PROFILE := $(PROFILE)
 export CVLAB_SEED := $(SEED)
 
-.PHONY: setup data run test unit nbval lab bench lock clean
+.PHONY: setup data run test unit nbval lab bench experiment lock clean
 
 setup: $(STAMP) $(KERNEL_CONFIG) data
 
@@ -58,6 +58,11 @@ lab: setup
 bench: setup
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[course,bench]"
 	MPLBACKEND=Agg $(BIN)/python benchmarks/run_all.py
+
+# The long-tail study (hours, not a speed benchmark; experiments/README.md), results in
+# build/bench/lt_methods*.json. Its flags: make experiment EXPERIMENT_ARGS="--core".
+experiment: setup
+	MPLBACKEND=Agg $(BIN)/python experiments/lt_methods.py $(EXPERIMENT_ARGS)
 
 # Re-pin: resolve the newest allowed versions and rewrite constraints.txt.
 lock:

@@ -2,7 +2,9 @@
 
 Each benchmark is a script ``benchmarks/<name>.py`` that writes
 ``build/bench/<name>.json``. ``make bench`` runs this file; pass names to run a
-subset: ``python benchmarks/run_all.py pipeline_overhead``.
+subset: ``python benchmarks/run_all.py pipeline_overhead``. The long-tail study
+``experiments/lt_methods.py`` is not a speed benchmark: ``make experiment`` runs it,
+and its ``build/bench/lt_methods*.json`` stay out of this table.
 """
 
 import json
@@ -25,6 +27,7 @@ def _flatten(values, prefix=""):
 
 def main(names):
     scripts = sorted(p for p in HERE.glob("*.py") if p.name != "run_all.py")
+    benchmarks = {p.stem for p in scripts}
     if names:
         scripts = [p for p in scripts if p.stem in names]
     failed = []
@@ -36,7 +39,7 @@ def main(names):
         if code:
             failed.append(script.stem)
     print("\nResults (build/bench/*.json):")
-    for path in sorted(OUT.glob("*.json")):
+    for path in sorted(p for p in OUT.glob("*.json") if p.stem in benchmarks):
         print(f"\n[{path.stem}]")
         for key, value in _flatten(json.loads(path.read_text())):
             shown = f"{value:.4g}" if isinstance(value, float) else value

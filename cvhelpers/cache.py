@@ -35,6 +35,8 @@ from __future__ import annotations
 
 import dis
 import hashlib
+import importlib
+import importlib.util
 import inspect
 import json
 import os
@@ -128,12 +130,21 @@ def _to_numpy(value) -> np.ndarray:
     return np.asarray(value)
 
 
-def source_fingerprint(*objects) -> str:
-    """SHA-256 (32 hex digits) of the source of the modules defining ``objects``.
+#: Modules of this package that cannot change what is trained (storage, progress bars, records):
+#: left out of :func:`source_fingerprint`, so editing them does not retrain everything.
+_NOT_TRAINING = ("cvhelpers.cache", "cvhelpers.progress", "cvhelpers.results")
 
-    Whole modules rather than single functions: a layer's behaviour also
-    depends on the module's helpers, and a key that missed an edited helper
-    would serve a stale model.
+
+def source_fingerprint(*objects) -> str:
+    """SHA-256 (32 hex digits) of the source of the modules defining ``objects``, and of what they import.
+
+    Whole modules rather than single functions, plus every module of the
+    same top-level package that they import (anywhere in the file, also
+    inside functions, followed transitively): a layer's behaviour depends
+    on its module's helpers and on the modules those come from (a warp
+    layer on its kernel module), and a key that missed an edited helper
+    would serve a stale model. Modules listed in ``_NOT_TRAINING`` are
+    skipped.
 
     Parameters
     ----------
@@ -144,14 +155,59 @@ def source_fingerprint(*objects) -> str:
     str
     """
     digest = hashlib.sha256()
-    for name in sorted({_module_name(obj) for obj in objects}):
-        module = sys.modules.get(name)
-        try:
-            text = inspect.getsource(module)
-        except (OSError, TypeError) as error:
-            raise NotCacheable(f"the source of module {name!r} cannot be read ({error})") from None
-        digest.update(name.encode() + b"\0" + text.encode())
+    for name in sorted(_with_imports({_module_name(obj) for obj in objects})):
+        digest.update(name.encode() + b"\0" + _module_source(name).encode())
     return digest.hexdigest()[:32]
+
+
+def _module_source(name: str) -> str:
+    try:
+        return inspect.getsource(sys.modules.get(name) or importlib.import_module(name))
+    except (OSError, TypeError, ImportError) as error:
+        raise NotCacheable(f"the source of module {name!r} cannot be read ({error})") from None
+
+
+def _is_module(name: str) -> bool:
+    """Whether ``name`` is an importable module (``from package import function`` names are not)."""
+    if name in sys.modules:
+        return True
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _with_imports(names: set) -> set:
+    """``names`` plus the modules of their top-level packages they import, transitively."""
+    import ast
+
+    found, pending = set(), list(names)
+    while pending:
+        name = pending.pop()
+        if name in found:
+            continue
+        found.add(name)
+        root = name.split(".")[0]
+        if root in _LIBRARY_MODULES or root == "__main__":
+            continue
+        module = sys.modules.get(name)
+        package = name if hasattr(module, "__path__") else name.rpartition(".")[0]
+        for node in ast.walk(ast.parse(_module_source(name))):
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parent = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                    base = f"{parent}.{base}" if base else parent
+                targets = [base] + [f"{base}.{alias.name}" for alias in node.names]
+            else:
+                continue
+            for target in targets:
+                if (target.split(".")[0] == root and target != root and target not in found
+                        and target not in _NOT_TRAINING and _is_module(target)):
+                    pending.append(target)
+    return found
 
 
 def _module_name(obj) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-__all__ = ["small_cnn", "small_encoder", "classifier_head", "encoder_of", "count_parameters"]
+__all__ = ["small_cnn", "small_encoder", "classifier_head", "encoder_of"]
 
 
 def small_encoder(
@@ -130,8 +130,3 @@ def encoder_of(model: keras.Model) -> keras.Model:
         return model.get_layer("encoder")
     except ValueError as error:
         raise ValueError(f"model {model.name!r} has no layer named 'encoder'") from error
-
-
-def count_parameters(model: keras.Model) -> int:
-    """Trainable parameters of a model."""
-    return int(sum(keras.ops.size(weight) for weight in model.trainable_weights))

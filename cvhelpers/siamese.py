@@ -656,7 +656,7 @@ def one_shot_experiment(
     """Notebook 07's pipeline on any labelled image set: train on some classes, test on unseen ones.
 
     Used in notebook 07 for real faces (scikit-learn's Olivetti set: 40 people
-    × 10 photos, 64×64, see :func:`cvhelpers.glyphs.faces_if_available`): one
+    × 10 photos, 64×64, see :func:`cvhelpers.faces.faces_if_available`): one
     person plays the part of one character, one photo the part of one writer's
     drawing. The steps:
 
@@ -734,8 +734,8 @@ def one_shot_experiment(
 
     Examples
     --------
-    >>> from cvhelpers import glyphs  # doctest: +SKIP
-    >>> faces = glyphs.faces_if_available("olivetti")  # doctest: +SKIP
+    >>> from cvhelpers.faces import faces_if_available  # doctest: +SKIP
+    >>> faces = faces_if_available("olivetti")  # doctest: +SKIP
     >>> result = one_shot_experiment(faces.images, faces.labels, n_test_classes=10)  # doctest: +SKIP
     >>> result["one_shot"], result["pixels"], result["chance"]  # doctest: +SKIP
     """

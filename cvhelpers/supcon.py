@@ -9,7 +9,7 @@ which is what a rare class with few images lacks. Keras 3 has no SupCon loss
 (its contrastive losses are pairwise), so it is written here with
 :mod:`keras.ops`.
 
-Measured in ``benchmarks/lt_methods.py`` (full profile, 3 seeds, on the
+Measured in ``experiments/lt_methods.py`` (full profile, 3 seeds, on the
 oversampling + augmented copies batches): 0.871 balanced accuracy, the best
 first stage there (the logit-adjusted loss: 0.868; the oracle: 0.890), and
 0.878 with cRT on top, no better than the other two-stage recipes; see the

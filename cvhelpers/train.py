@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -64,7 +64,6 @@ class FitResult:
     seconds: float
     best_epoch: int
     from_cache: bool = False
-    images_seen: int = field(default=0)
 
 
 class EpochProgress(keras.callbacks.Callback):

@@ -554,3 +554,19 @@ def test_default_cache_dir_honours_the_environment(tmp_path, monkeypatch):
     assert ModelCache().folder == tmp_path / "shared"
     monkeypatch.delenv("CVLAB_MODEL_CACHE")
     assert cache.default_cache_dir().parts[-2:] == ("build", "models")
+
+
+def test_source_fingerprint_follows_the_package_modules_an_object_imports(monkeypatch):
+    from cvhelpers import augment  # noqa: F401  (RandomGeometric lives in augment.warp, its kernel in augment.xla)
+
+    layer = augment.RandomGeometric(seed=0)
+    modules = cache._with_imports({type(layer).__module__})
+    assert {"cvhelpers.augment.warp", "cvhelpers.augment.xla", "cvhelpers.augment._keras_private"} <= modules
+    assert "cvhelpers.cache" not in cache._with_imports({"cvhelpers.glyphs"})  # storage cannot change a model
+    before = describe(layer)
+    getsource = cache.inspect.getsource
+    monkeypatch.setattr(
+        cache.inspect, "getsource",
+        lambda module: getsource(module) + ("\n# edited" if module.__name__ == "cvhelpers.augment.xla" else ""),
+    )
+    assert describe(layer) != before  # an edit to the warp kernel retrains models that used the layer

@@ -33,4 +33,3 @@ def test_bad_arguments():
         import keras
 
         models.encoder_of(keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)]))
-    assert models.count_parameters(models.small_cnn(width=8, feature_dim=16, seed=0)) > 0

@@ -22,9 +22,9 @@ class-balanced boxes pasted into the oversampling + augmented copies batches,
 :func:`cvhelpers.augment.context_rich_oversampling`) and puts it through
 the same low-rate phase and cRT.
 
-    python benchmarks/lt_methods.py                    # full profile, seeds 0 1 2
-    python benchmarks/lt_methods.py --profile course --seeds 0
-    python benchmarks/lt_methods.py --core             # baselines, the two recipes, the controls
+    python experiments/lt_methods.py                    # full profile, seeds 0 1 2
+    python experiments/lt_methods.py --profile course --seeds 0
+    python experiments/lt_methods.py --core             # baselines, the two recipes, the controls
 
 Writes ``build/bench/lt_methods.json`` (``lt_methods_core.json`` with ``--core``). Models are cached in build/models, so
 an interrupted run resumes.

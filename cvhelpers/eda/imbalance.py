@@ -1,0 +1,98 @@
+"""Class imbalance: counts per class, head to tail, with the effective number of samples.
+
+Question 7 of notebook 01: :func:`effective_number` is Cui et al.'s (2019)
+effective number of samples, (1 - beta^n) / (1 - beta), and
+:func:`imbalance_table` lists each class's count, share, effective number
+and class-balanced weight, sorted head to tail, with the imbalance ratio in
+its ``attrs``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cvhelpers.eda._batching import _check_labels
+
+__all__ = [
+    "effective_number",
+    "imbalance_table",
+]
+
+
+def effective_number(counts, beta: float = 0.999) -> np.ndarray:
+    """Effective number of samples, (1 - beta^n) / (1 - beta) (Cui et al. 2019).
+
+    With beta = 0 every class counts as one sample; as beta approaches 1
+    the effective number approaches n. Cui et al. use
+    beta in {0.9, 0.99, 0.999, 0.9999}.
+
+    Parameters
+    ----------
+    counts : array-like of shape (C,), int >= 0
+    beta : float in [0, 1), default=0.999
+
+    Returns
+    -------
+    ndarray of shape (C,), float64
+
+    Examples
+    --------
+    >>> effective_number([1, 10], beta=0.9).round(3)
+    array([1.   , 6.513])
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    if counts.ndim != 1 or np.any(counts < 0) or not np.all(np.isfinite(counts)):
+        raise ValueError(f"counts must be a 1-D array of non-negative numbers, got {counts!r}")
+    if not isinstance(beta, (int, float, np.floating)) or not 0 <= beta < 1:
+        raise ValueError(f"beta must be a number in [0, 1), got {beta!r}")
+    if beta == 0:
+        return np.minimum(counts, 1.0)
+    # expm1/log keep precision when beta is close to 1 (1 - beta^n is tiny).
+    return -np.expm1(counts * np.log(beta)) / (1.0 - beta)
+
+
+def imbalance_table(labels, class_names=None, beta: float = 0.999):
+    """Counts per class, head to tail, with the effective number (question 7).
+
+    Parameters
+    ----------
+    labels : ndarray of shape (n,), int
+    class_names : sequence of str, optional
+    beta : float in [0, 1), default=0.999
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per class sorted by count (head first): ``label, class,
+        count, share, effective_number, cb_weight``. ``cb_weight`` is the
+        class-balanced weight 1 / effective number, scaled so the weights
+        average to 1 over the classes. ``.attrs["imbalance_ratio"]`` holds
+        max count / min count.
+    """
+    import pandas as pd
+
+    labels = _check_labels(labels, len(np.asarray(labels)))
+    num_classes = len(class_names) if class_names is not None else int(labels.max()) + 1
+    counts = np.bincount(labels, minlength=num_classes)
+    if class_names is not None and len(counts) > len(class_names):
+        raise ValueError(f"labels go up to {len(counts) - 1} but class_names has {len(class_names)} names")
+    names = list(class_names) if class_names is not None else [str(i) for i in range(len(counts))]
+    effective = effective_number(counts, beta)
+    with np.errstate(divide="ignore"):
+        weights = np.where(effective > 0, 1.0 / effective, 0.0)
+    weights = weights * len(counts) / weights.sum()
+    table = pd.DataFrame(
+        {
+            "label": np.arange(len(counts)),
+            "class": names,
+            "count": counts,
+            "share": counts / counts.sum(),
+            "effective_number": effective,
+            "cb_weight": weights,
+        }
+    )
+    table = table.sort_values(["count", "label"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    present = counts[counts > 0]
+    table.attrs["imbalance_ratio"] = float(present.max() / present.min())
+    table.attrs["beta"] = beta
+    return table

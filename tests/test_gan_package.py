@@ -1,0 +1,76 @@
+"""Tests for the layout of cvhelpers.gan: re-exports, Keras registration, and the cache key's modules."""
+
+import keras
+import numpy as np
+import pytest
+
+from cvhelpers import cache, gan
+
+PUBLIC = [
+    "build_generator",
+    "build_discriminator",
+    "diff_augment",
+    "ConditionalGAN",
+    "SampleGrid",
+    "FrechetCurve",
+    "GANResult",
+    "train_conditional_gan",
+    "load_generator",
+    "generate",
+    "class_grid",
+    "plot_class_grid",
+    "gaussian_frechet_distance",
+    "frechet_distance",
+    "precision_recall",
+    "label_faithfulness",
+    "diversity",
+    "per_class_quality",
+    "top_up_with_synthetic",
+]
+
+def test_package_re_exports_every_public_name():
+    assert gan.__all__ == PUBLIC
+    for name in PUBLIC + ["DIFF_AUGMENT_POLICIES", "_check_positive_int"]:
+        assert getattr(gan, name) is not None, name
+    assert gan.DIFF_AUGMENT_POLICIES == ("translation", "cutout")
+
+
+def test_conditional_gan_keeps_its_keras_registration(tmp_path):
+    assert keras.saving.get_registered_name(gan.ConditionalGAN) == "cvhelpers>ConditionalGAN"
+    assert keras.saving.get_registered_object("cvhelpers>ConditionalGAN") is gan.ConditionalGAN
+    generator = gan.build_generator(latent_dim=4, num_classes=2, width=4, embed_dim=2, seed=0)
+    model = gan.ConditionalGAN(generator, gan.build_discriminator(num_classes=2, width=4, seed=0), latent_dim=4)
+    noise, labels = np.zeros((2, 4), np.float32), np.array([0, 1])
+    model([noise, labels])
+    model.save(tmp_path / "gan.keras")
+    loaded = keras.saving.load_model(tmp_path / "gan.keras", compile=False)
+    assert isinstance(loaded, gan.ConditionalGAN)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(loaded([noise, labels])), keras.ops.convert_to_numpy(model([noise, labels])), atol=1e-6
+    )
+
+
+@pytest.mark.parametrize(
+    "edited, retrains",
+    [
+        ("cvhelpers.gan.networks", True),
+        ("cvhelpers.gan.model", True),
+        ("cvhelpers.gan.diffaugment", True),
+        ("cvhelpers.gan.training", True),
+        ("cvhelpers.pipeline", True),  # the GAN's batches come from it
+        ("cvhelpers.eda.pixels", False),
+        ("cvhelpers.cache", False),
+    ],
+)
+def test_the_gan_key_follows_the_modules_that_decide_the_gan(monkeypatch, edited, retrains):
+    import cvhelpers.eda  # noqa: F401  (so the unrelated module is loaded)
+
+    before = cache.source_fingerprint(gan.train_conditional_gan)
+    getsource = cache.inspect.getsource
+
+    def edited_source(module):
+        text = getsource(module)
+        return text + "\n# edited\n" if module.__name__ == edited else text
+
+    monkeypatch.setattr(cache.inspect, "getsource", edited_source)
+    assert (cache.source_fingerprint(gan.train_conditional_gan) != before) is retrains
