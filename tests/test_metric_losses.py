@@ -193,3 +193,133 @@ def test_trains_in_a_model():
     model.compile(optimizer=keras.optimizers.Adam(0.05), loss=ml.TripletSemiHardLoss(margin=0.5))
     history = model.fit(x, y, batch_size=64, epochs=30, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+# --- TripletBatchAllLoss / triplet_batch_all_loss -----------------------------
+
+
+def _np_batch_all(labels, x, margin, metric, remove_easy):
+    """Brute-force batch-all reference: loops over every valid (a, p, n) triplet.
+
+    Each contributes max(d(a, p) - d(a, n) + margin, 0); the sum is divided by
+    the number of positive terms (remove_easy) or of all valid triplets; 0 when
+    that count is 0.
+    """
+    d = _np_distances(x, metric)
+    n = len(labels)
+    hinges = []
+    for a in range(n):
+        for p in range(n):
+            if p == a or labels[p] != labels[a]:
+                continue
+            for k in range(n):
+                if labels[k] == labels[a]:
+                    continue
+                hinges.append(max(d[a, p] - d[a, k] + margin, 0.0))
+    hinges = np.asarray(hinges)
+    count = int((hinges > 0).sum()) if remove_easy else len(hinges)
+    return float(hinges.sum() / count) if count else 0.0
+
+
+@pytest.mark.parametrize("metric", ["L2", "squared-L2", "angular"])
+@pytest.mark.parametrize("margin", [0.2, 1.0])
+@pytest.mark.parametrize("remove_easy", [True, False])
+def test_batch_all_matches_brute_force(batch, metric, margin, remove_easy):
+    labels, x = batch
+    expected = _np_batch_all(labels, x, margin, metric, remove_easy)
+    got = _np(ml.triplet_batch_all_loss(labels, x, margin=margin, distance_metric=metric, remove_easy=remove_easy))
+    assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_batch_all_hand_worked_remove_easy():
+    # a=(0,1), p=(0.6,0.8), n=(1,0): d_ap=sqrt(0.4), d_an=sqrt(2), d_pn=sqrt(0.8).
+    x = np.array([[0.0, 1.0], [0.6, 0.8], [1.0, 0.0]], dtype="float32")
+    labels = np.array([0, 0, 1])
+    d_ap, d_pn = np.sqrt(0.4), np.sqrt(0.8)
+    # Two valid triplets, (0, 1, 2) and (1, 0, 2). With margin 0.5 the first is
+    # easy (0.632 - 1.414 + 0.5 < 0), the second is not (0.632 - 0.894 + 0.5 = 0.238).
+    hard = d_ap - d_pn + 0.5
+    assert_allclose(_np(ml.triplet_batch_all_loss(labels, x, margin=0.5, remove_easy=True)), hard, rtol=1e-5)
+    assert_allclose(_np(ml.triplet_batch_all_loss(labels, x, margin=0.5, remove_easy=False)), hard / 2, rtol=1e-5)
+    # The default is remove_easy=True, margin=1.0, "L2": both triplets positive then.
+    both = (d_ap - np.sqrt(2.0) + 1.0 + hard + 0.5) / 2
+    assert_allclose(_np(ml.triplet_batch_all_loss(labels, x)), both, rtol=1e-5)
+
+
+@pytest.mark.parametrize("remove_easy", [True, False])
+def test_batch_all_is_zero_without_valid_or_hard_triplets(remove_easy):
+    # No positive pair, then no negative: no valid triplet at all.
+    assert _np(ml.triplet_batch_all_loss([0, 1, 2], np.eye(3, dtype="float32"), remove_easy=remove_easy)) == 0.0
+    assert _np(ml.triplet_batch_all_loss([4, 4, 4], np.eye(3, dtype="float32"), remove_easy=remove_easy)) == 0.0
+    # Valid triplets, all easy (d_ap = 0, d_an = sqrt(2) > margin): 0, not 0/0.
+    x = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]], dtype="float32")
+    value = _np(ml.triplet_batch_all_loss([0, 0, 1, 1], x, margin=0.5, remove_easy=remove_easy))
+    assert value == 0.0
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_batch_all_16_bit_input_returns_input_dtype(batch, dtype):
+    labels, x = batch
+    x16 = keras.ops.cast(x, dtype)
+    value = ml.triplet_batch_all_loss(labels, x16)
+    assert keras.backend.standardize_dtype(value.dtype) == dtype
+    reference = _np(ml.triplet_batch_all_loss(labels, keras.ops.cast(x16, "float32")))
+    assert_allclose(_np(keras.ops.cast(value, "float32")), reference, rtol=1e-2)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"margin": 0.3},
+        {"margin": 0.3, "distance_metric": "squared-L2"},
+        {"margin": 2.0, "distance_metric": "angular", "remove_easy": False},
+        {"distance_metric": "L2", "remove_easy": False},
+    ],
+)
+def test_batch_all_class_matches_function(batch, kwargs):
+    labels, x = batch
+    loss = ml.TripletBatchAllLoss(**kwargs)
+    expected = _np(ml.triplet_batch_all_loss(labels, x, **kwargs))
+    assert_allclose(_np(loss(labels, x)), expected, rtol=1e-6)
+    assert_allclose(_np(loss(labels, x)), _np_batch_all(labels, x, kwargs.get("margin", 1.0),
+                                                        kwargs.get("distance_metric", "L2"),
+                                                        kwargs.get("remove_easy", True)), rtol=1e-5, atol=1e-6)
+
+
+def test_batch_all_class_defaults_and_callable_metric(batch):
+    labels, x = batch
+    loss = ml.TripletBatchAllLoss()
+    assert loss.name == "triplet_batch_all_loss"
+    assert (loss.margin, loss.distance_metric, loss.remove_easy) == (1.0, "L2", True)
+    squared = ml.TripletBatchAllLoss(distance_metric=lambda e: ml.pairwise_distance(e, squared=True))
+    assert_allclose(_np(squared(labels, x)), _np_batch_all(labels, x, 1.0, "squared-L2", True), rtol=1e-5)
+
+
+def test_batch_all_class_config_round_trips(batch):
+    labels, x = batch
+    loss = ml.TripletBatchAllLoss(margin=0.3, distance_metric="squared-L2", remove_easy=False, name="ba")
+    config = loss.get_config()
+    assert config == {"name": "ba", "margin": 0.3, "distance_metric": "squared-L2", "remove_easy": False}
+    expected = _np(loss(labels, x))
+    # The settings must change the value, or the round trip below would prove nothing.
+    assert not np.isclose(expected, _np(ml.TripletBatchAllLoss()(labels, x)))
+    for clone in (ml.TripletBatchAllLoss.from_config(config),
+                  keras.losses.deserialize(keras.losses.serialize(loss))):
+        assert type(clone) is ml.TripletBatchAllLoss
+        assert (clone.name, clone.margin, clone.distance_metric, clone.remove_easy) == ("ba", 0.3, "squared-L2", False)
+        assert_allclose(_np(clone(labels, x)), expected, rtol=1e-6)
+
+
+def test_batch_all_bad_arguments_raise():
+    x = np.eye(2, dtype="float32")
+    with pytest.raises(ValueError, match="distance_metric"):
+        ml.TripletBatchAllLoss(distance_metric="L_2")
+    with pytest.raises(ValueError, match="distance_metric"):
+        ml.triplet_batch_all_loss([0, 0], x, distance_metric="cosine")
+    with pytest.raises(TypeError, match="margin"):
+        ml.TripletBatchAllLoss(margin="1")
+    with pytest.raises(TypeError, match="margin"):
+        ml.TripletBatchAllLoss(margin=True)
+    with pytest.raises(ValueError, match="y_pred"):
+        ml.triplet_batch_all_loss([0, 0], np.ones(2, "float32"))

@@ -1,0 +1,55 @@
+"""Tests for cvhelpers.siamese.batches: the P×K and pair samplers, make_pairs."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+keras = pytest.importorskip("keras")
+
+from cvhelpers import siamese  # noqa: E402
+
+
+@pytest.fixture
+def labelled():
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(10), 6)
+    x = rng.integers(0, 256, size=(60, 8, 8), dtype=np.uint8)
+    return x, y
+
+
+def test_pk_batches_hold_p_classes_of_k_images(labelled):
+    x, y = labelled
+    batches = siamese.PKBatches(x, y, p=4, k=3, steps=5, seed=1)
+    assert len(batches) == 5
+    for index in range(len(batches)):
+        xb, yb = batches[index]
+        assert xb.shape == (12, 8, 8, 1) and xb.dtype == np.float32 and 0 <= xb.min() and xb.max() <= 1
+        labels, counts = np.unique(yb, return_counts=True)
+        assert len(labels) == 4 and (counts == 3).all()
+        picks = batches.indices(index)
+        assert len(np.unique(picks)) == 12  # K distinct images per class
+        assert_allclose(xb[..., 0], x[picks] / 255.0, rtol=1e-6)
+    again = siamese.PKBatches(x, y, p=4, k=3, steps=5, seed=1)
+    assert (again.indices(2) == batches.indices(2)).all()
+    batches.on_epoch_end()
+    assert not (again.indices(2) == batches.indices(2)).all()
+
+
+def test_pk_batches_reject_bad_arguments(labelled):
+    x, y = labelled
+    with pytest.raises(ValueError, match="p must be"):
+        siamese.PKBatches(x, y, p=11, k=2)
+    with pytest.raises(ValueError, match="k must be"):
+        siamese.PKBatches(x, y, p=4, k=1)
+    with pytest.raises(ValueError, match="p must be"):
+        siamese.PKBatches(x, y, p=4, k=7)  # no class has 7 images
+
+
+def test_make_pairs_and_pair_batches(labelled):
+    x, y = labelled
+    first, second, same = siamese.make_pairs(y, 200, positive_fraction=0.25, seed=0)
+    assert same.sum() == 50
+    assert (first != second).all()
+    assert ((y[first] == y[second]) == same.astype(bool)).all()
+    (x1, x2), target = siamese.PairBatches(x, y, batch_size=16, steps=2, seed=0)[0]
+    assert x1.shape == x2.shape == (16, 8, 8, 1) and target.shape == (16,) and target.sum() == 8
