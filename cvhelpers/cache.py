@@ -51,6 +51,8 @@ from typing import Callable
 
 import numpy as np
 
+from cvhelpers.paths import build_dir
+
 __all__ = [
     "CacheWarning",
     "NotCacheable",
@@ -68,7 +70,6 @@ __all__ = [
     "entry_for",
 ]
 
-_PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: Modules whose objects are keyed by configuration alone: their behaviour is
 #: pinned by the installed version, which every key holds.
 _LIBRARY_MODULES = ("keras", "tensorflow", "numpy", "builtins", "tf_keras")
@@ -86,12 +87,13 @@ class NotCacheable(TypeError):
 
 
 def default_cache_dir() -> Path:
-    """``$CVLAB_MODEL_CACHE``; else ``build/models`` in the cvlab checkout; else under the current folder."""
+    """``$CVLAB_MODEL_CACHE``; else ``models`` in :func:`cvhelpers.paths.build_dir`.
+
+    That is ``build/models`` in the cvlab checkout, else under the current folder.
+    """
     if os.environ.get("CVLAB_MODEL_CACHE"):
         return Path(os.environ["CVLAB_MODEL_CACHE"])
-    if (_PROJECT_ROOT / "notebooks").is_dir():
-        return _PROJECT_ROOT / "build" / "models"
-    return Path.cwd() / "build" / "models"
+    return build_dir() / "models"
 
 
 # --------------------------------------------------------------------------
@@ -130,9 +132,10 @@ def _to_numpy(value) -> np.ndarray:
     return np.asarray(value)
 
 
-#: Modules of this package that cannot change what is trained (storage, progress bars, records):
+#: Modules of this package that cannot change what is trained (storage, progress bars, records,
+#: folder locations, where offline data lives; the data itself is keyed by its bytes):
 #: left out of :func:`source_fingerprint`, so editing them does not retrain everything.
-_NOT_TRAINING = ("cvhelpers.cache", "cvhelpers.progress", "cvhelpers.results")
+_NOT_TRAINING = ("cvhelpers.cache", "cvhelpers.paths", "cvhelpers.progress", "cvhelpers.results", "cvhelpers.sources")
 
 
 def source_fingerprint(*objects) -> str:

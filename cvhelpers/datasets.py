@@ -25,6 +25,9 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
+from cvhelpers.paths import data_dir
+from cvhelpers.sources import FASHION_MNIST_DEBIAN_DIR
+
 __all__ = [
     "FASHION_MNIST_CLASSES",
     "FASHION_MNIST_DEBIAN_DIR",
@@ -55,7 +58,6 @@ FASHION_MNIST_CLASSES = (
     "Bag",
     "Ankle boot",
 )
-FASHION_MNIST_DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
 _FASHION_MNIST_FILES = (
     "train-images-idx3-ubyte.gz",
     "train-labels-idx1-ubyte.gz",
@@ -67,8 +69,6 @@ _FASHION_MNIST_FILES = (
 #: upper-body garments (T-shirt/top, Pullover, Coat, Shirt) are the rarest, so
 #: the rare classes are also the hard ones. Label order is the default.
 HARD_TAIL_ORDER = (5, 7, 9, 8, 1, 3, 0, 2, 4, 6)
-
-_PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class DataSourceError(RuntimeError):
@@ -390,9 +390,9 @@ def default_manifest_path(
     seed: int = 0,
     order: str = "label",
 ) -> Path:
-    """Where the committed manifest for a Fashion-MNIST-LT split lives."""
+    """Where the committed manifest for a Fashion-MNIST-LT split lives, in :func:`cvhelpers.paths.data_dir`."""
     ratio = f"{imbalance_ratio:g}"
-    return _PROJECT_ROOT / "data" / f"fashion_mnist_lt_r{ratio}_{profile}_{order}_seed{seed}.json"
+    return data_dir() / f"fashion_mnist_lt_r{ratio}_{profile}_{order}_seed{seed}.json"
 
 
 def save_manifest(lt: LongTailed, path, **metadata) -> Path:

@@ -48,6 +48,8 @@ import numpy as np
 
 from cvhelpers.cache import CacheWarning, key_of, source_fingerprint, write_atomically
 from cvhelpers.datasets import DataSourceError
+from cvhelpers.paths import data_dir, project_root
+from cvhelpers.sources import NOTO_DIR
 
 __all__ = [
     "NOTO_DIR",
@@ -64,8 +66,6 @@ __all__ = [
     "load_omniglot",
 ]
 
-NOTO_DIR = Path("/usr/share/fonts/truetype/noto")
-_PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _MASTER = 64  # side of the clean high-resolution rendering, px
 
 # Fonts that are not a script, or a second style of a script that another font covers.
@@ -80,11 +80,14 @@ _SHARED_RANGES = {"LATIN": (0x0041, 0x00FF), "GREEK": (0x0370, 0x03FF), "CYRILLI
 
 
 def default_cache_dir() -> Path:
-    """``$CVLAB_CACHE_DIR``; else ``data/cache`` in the checkout; else ``~/.cache/cvlab``."""
+    """``$CVLAB_CACHE_DIR``; else ``data/cache`` in the checkout; else ``~/.cache/cvlab``.
+
+    The checkout is :func:`cvhelpers.paths.project_root`.
+    """
     if os.environ.get("CVLAB_CACHE_DIR"):
         return Path(os.environ["CVLAB_CACHE_DIR"])
-    if (_PROJECT_ROOT / "pyproject.toml").is_file() and (_PROJECT_ROOT / "data").is_dir():
-        return _PROJECT_ROOT / "data" / "cache"
+    if project_root() is not None:
+        return data_dir() / "cache"
     return Path.home() / ".cache" / "cvlab"
 
 

@@ -33,9 +33,10 @@ import socket
 import sys
 from pathlib import Path
 
+from cvhelpers.paths import notebooks_dir
+
 __all__ = ["KERNEL_CONFIG", "kernel_config_path", "install_kernel_config", "lab_command", "main"]
 
-_PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _MARKER = "# cvlab kernel settings"
 
 KERNEL_CONFIG = f"""{_MARKER}, written by `python -m cvhelpers.lab --install-kernel-config`.
@@ -145,7 +146,7 @@ def lab_command(notebooks_dir, *, ip: str = "127.0.0.1", port: int = 8888, token
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Start JupyterLab on the course's notebooks.")
-    parser.add_argument("--notebooks-dir", default=str(_PROJECT_ROOT / "notebooks"))
+    parser.add_argument("--notebooks-dir", default=str(notebooks_dir()))
     parser.add_argument("--ip", default="127.0.0.1", help="address to listen on (0.0.0.0 inside a container)")
     parser.add_argument("--port", type=int, default=None, help="default: the first free port from 8888")
     parser.add_argument("--token", default=None, help="access token (default: a random one)")

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 import keras
 import numpy as np
 
-from cvhelpers import datasets, evaluation, models, pipeline, train
+from cvhelpers import datasets, evaluation, losses, models, pipeline, train
 
 __all__ = ["Settings", "MethodResult", "LongTailProtocol", "PROFILE_SETTINGS"]
 
@@ -134,9 +134,8 @@ class LongTailProtocol:
 
     @property
     def priors(self) -> np.ndarray:
-        """Training class frequencies, shape (C,)."""
-        counts = np.array([self.counts[c] for c in range(self.num_classes)], dtype=np.float64)
-        return (counts / counts.sum()).astype(np.float32)
+        """Training class frequencies, shape (C,), float32: :func:`cvhelpers.losses.class_priors` of :attr:`counts`."""
+        return losses.class_priors(self.counts, self.num_classes)
 
     @property
     def head_tail(self):

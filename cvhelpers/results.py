@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from cvhelpers.cache import write_atomically
+from cvhelpers.paths import build_dir
 
 __all__ = [
     "results_dir",
@@ -37,21 +38,19 @@ __all__ = [
 ]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def results_dir() -> Path:
     """The folder that results go to.
 
-    ``$CVLAB_RESULTS_DIR`` if set; else ``build/results`` in the cvlab checkout
-    that holds this package; else ``build/results`` under the current folder
+    ``$CVLAB_RESULTS_DIR`` if set; else ``results`` in
+    :func:`cvhelpers.paths.build_dir`: ``build/results`` in the cvlab checkout
+    that holds this package, else ``build/results`` under the current folder
     (for an installed, non-editable package).
     """
     if os.environ.get("CVLAB_RESULTS_DIR"):
         return Path(os.environ["CVLAB_RESULTS_DIR"])
-    if (_PROJECT_ROOT / "pyproject.toml").is_file() and (_PROJECT_ROOT / "notebooks").is_dir():
-        return _PROJECT_ROOT / "build" / "results"
-    return Path.cwd() / "build" / "results"
+    return build_dir() / "results"
 
 
 def _atomic_write(path: Path, data: bytes) -> Path:

@@ -27,12 +27,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from cvhelpers import notebook_checks
+from cvhelpers import notebook_checks, paths
 from cvhelpers import results as results_module
 
 __all__ = ["NotebookRun", "find_notebooks", "run_notebooks", "write_report", "main"]
-
-_PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass
@@ -410,8 +408,8 @@ def _parse_param(text: str):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Execute the cvlab notebooks and write the report.")
     parser.add_argument("--notebooks", nargs="*", default=None, help="number prefixes, e.g. 03 04")
-    parser.add_argument("--notebooks-dir", default=str(_PROJECT_ROOT / "notebooks"))
-    parser.add_argument("--build-dir", default=str(_PROJECT_ROOT / "build"))
+    parser.add_argument("--notebooks-dir", default=str(paths.notebooks_dir()))
+    parser.add_argument("--build-dir", default=str(paths.build_dir()))
     parser.add_argument("--profile", default=None, choices=["course", "full"])
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--param", action="append", type=_parse_param, default=[], help="NAME=VALUE")

@@ -1,7 +1,10 @@
 """Over- and undersampling, and class weights.
 
+* :func:`effective_number` — Cui et al.'s (2019) effective number of
+  samples, (1 - β^n) / (1 - β), computed stably for β close to 1 (also
+  :func:`cvhelpers.eda.effective_number`, used by notebook 01).
 * :func:`class_weights` — inverse frequency, scikit-learn's "balanced", and
-  the effective number of samples (Cui et al. 2019).
+  the inverse of the effective number of samples.
 * :func:`check_class_weight` — a class_weight dict must name every class.
 * :func:`random_undersample` — imbalanced-learn's ``RandomUnderSampler`` to a
   target count per class.
@@ -19,6 +22,7 @@ import numpy as np
 
 __all__ = [
     "class_counts",
+    "effective_number",
     "class_weights",
     "check_class_weight",
     "random_undersample",
@@ -39,6 +43,38 @@ def class_counts(y, num_classes: int | None = None) -> np.ndarray:
     return np.bincount(y, minlength=num_classes).astype(np.int64)
 
 
+def effective_number(counts, beta: float = 0.999) -> np.ndarray:
+    """Effective number of samples, (1 - beta^n) / (1 - beta) (Cui et al. 2019).
+
+    With beta = 0 every class counts as one sample; as beta approaches 1
+    the effective number approaches n. Cui et al. use
+    beta in {0.9, 0.99, 0.999, 0.9999}.
+
+    Parameters
+    ----------
+    counts : array-like of shape (C,), int >= 0
+    beta : float in [0, 1), default=0.999
+
+    Returns
+    -------
+    ndarray of shape (C,), float64
+
+    Examples
+    --------
+    >>> effective_number([1, 10], beta=0.9).round(3)
+    array([1.   , 6.513])
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    if counts.ndim != 1 or np.any(counts < 0) or not np.all(np.isfinite(counts)):
+        raise ValueError(f"counts must be a 1-D array of non-negative numbers, got {counts!r}")
+    if not isinstance(beta, (int, float, np.floating)) or not 0 <= beta < 1:
+        raise ValueError(f"beta must be a number in [0, 1), got {beta!r}")
+    if beta == 0:
+        return np.minimum(counts, 1.0)
+    # expm1/log keep precision when beta is close to 1 (1 - beta^n is tiny).
+    return -np.expm1(counts * np.log(beta)) / (1.0 - beta)
+
+
 def class_weights(y, method: str = "inverse", beta: float = 0.999, num_classes: int | None = None) -> dict:
     """Per-class loss weights for ``model.fit(class_weight=...)``.
 
@@ -46,7 +82,7 @@ def class_weights(y, method: str = "inverse", beta: float = 0.999, num_classes: 
     * ``"balanced"``: scikit-learn's ``compute_class_weight("balanced")``,
       w_c = n / (C · n_c).
     * ``"effective"`` (Cui et al. 2019): w_c ∝ (1 - β) / (1 - β^{n_c}), the
-      inverse of the effective number of samples.
+      inverse of the effective number of samples (:func:`effective_number`).
 
     "inverse" and "effective" are scaled so the weights sum to C, as in Cui
     et al.; "balanced" is left exactly as scikit-learn computes it.
@@ -81,7 +117,7 @@ def class_weights(y, method: str = "inverse", beta: float = 0.999, num_classes: 
         else:
             if not 0.0 <= beta < 1.0:
                 raise ValueError(f"beta must be in [0, 1), got {beta}")
-            raw = (1.0 - beta) / (1.0 - np.power(beta, counts))
+            raw = 1.0 / effective_number(counts, beta)
         weights = raw / raw.sum() * len(counts)
     return {int(label): float(weight) for label, weight in enumerate(weights)}
 

@@ -24,12 +24,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
+    "FASHION_MNIST_DEBIAN_DIR",
+    "NOTO_DIR",
     "OfflineSource",
     "SOURCES",
     "missing_sources",
     "install_command",
     "ensure_sources",
 ]
+
+#: Fashion-MNIST's four IDX files, from ``dataset-fashion-mnist``
+#: (read by :func:`cvhelpers.datasets.load_fashion_mnist`).
+FASHION_MNIST_DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
+#: One Noto font per script, from ``fonts-noto-core``
+#: (read by :func:`cvhelpers.glyphs.script_fonts`).
+NOTO_DIR = Path("/usr/share/fonts/truetype/noto")
 
 
 @dataclass(frozen=True)
@@ -62,7 +71,7 @@ SOURCES: tuple[OfflineSource, ...] = (
     OfflineSource(
         "fashion-mnist",
         "dataset-fashion-mnist",
-        "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz",
+        str(FASHION_MNIST_DEBIAN_DIR / "train-images-idx3-ubyte.gz"),
         "notebooks 00, 02-08",
     ),
     OfflineSource(
@@ -80,7 +89,7 @@ SOURCES: tuple[OfflineSource, ...] = (
     OfflineSource(
         "noto-fonts",
         "fonts-noto-core",
-        "/usr/share/fonts/truetype/noto",
+        str(NOTO_DIR),
         "notebook 07 (glyph alphabets)",
     ),
 )

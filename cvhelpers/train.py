@@ -19,7 +19,6 @@ import hashlib
 import inspect
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 import keras
@@ -38,8 +37,6 @@ __all__ = [
     "fine_tune",
     "deferred_reweighting",
 ]
-
-_PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass

@@ -37,6 +37,21 @@ def test_effective_number_limits():
     np.testing.assert_allclose(list(near_inverse.values()), list(inverse.values()), rtol=1e-4)
 
 
+def test_one_effective_number_for_the_weights_and_the_eda_table():
+    from cvhelpers import eda
+
+    assert eda.effective_number is sampling.effective_number
+    counts = np.array([600, 200, 50, 10])
+    weights = sampling.class_weights(Y, "effective", beta=0.999)
+    inverse = 1.0 / sampling.effective_number(counts, 0.999)
+    np.testing.assert_array_equal([weights[c] for c in range(4)], inverse / inverse.sum() * 4)
+
+
+def test_effective_number_is_stable_close_to_one():
+    # 1 - beta**n loses all digits here; the expm1/log form keeps them.
+    np.testing.assert_allclose(sampling.effective_number([1, 2, 1000], beta=1 - 1e-12), [1, 2, 1000], rtol=1e-8)
+
+
 def test_class_weight_errors():
     with pytest.raises(ValueError, match="method"):
         sampling.class_weights(Y, "sqrt")

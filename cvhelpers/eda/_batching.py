@@ -112,7 +112,14 @@ def _map(images, function: Callable, name: str = "images", dtype=np.float64) -> 
 
 
 def _to_float(batch: np.ndarray, background=(1.0, 1.0, 1.0)) -> np.ndarray:
-    """uint8 or float batch -> float32 in [0, 1]; RGBA composited over ``background``."""
+    """uint8 or float batch -> float32 in [0, 1]; RGBA composited over ``background``.
+
+    Not :func:`cvhelpers.pipeline.to_float_images`: that one divides by 255
+    and leaves floats as they are; this one multiplies by float32(1/255)
+    (126 of the 256 uint8 values then differ by one float32 ulp, so sharing
+    one rule would change the EDA statistics in their last bits) and clips
+    floats to [0, 1].
+    """
     if batch.dtype == np.uint8:
         values = batch.astype(np.float32) * np.float32(1 / 255)
     else:

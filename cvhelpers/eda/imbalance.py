@@ -1,7 +1,9 @@
 """Class imbalance: counts per class, head to tail, with the effective number of samples.
 
 Question 7 of notebook 01: :func:`effective_number` is Cui et al.'s (2019)
-effective number of samples, (1 - beta^n) / (1 - beta), and
+effective number of samples, (1 - beta^n) / (1 - beta) (defined in
+:mod:`cvhelpers.sampling`, where the class weights use it, and re-exported
+here), and
 :func:`imbalance_table` lists each class's count, share, effective number
 and class-balanced weight, sorted head to tail, with the imbalance ratio in
 its ``attrs``.
@@ -12,43 +14,12 @@ from __future__ import annotations
 import numpy as np
 
 from cvhelpers.eda._batching import _check_labels
+from cvhelpers.sampling import effective_number
 
 __all__ = [
     "effective_number",
     "imbalance_table",
 ]
-
-
-def effective_number(counts, beta: float = 0.999) -> np.ndarray:
-    """Effective number of samples, (1 - beta^n) / (1 - beta) (Cui et al. 2019).
-
-    With beta = 0 every class counts as one sample; as beta approaches 1
-    the effective number approaches n. Cui et al. use
-    beta in {0.9, 0.99, 0.999, 0.9999}.
-
-    Parameters
-    ----------
-    counts : array-like of shape (C,), int >= 0
-    beta : float in [0, 1), default=0.999
-
-    Returns
-    -------
-    ndarray of shape (C,), float64
-
-    Examples
-    --------
-    >>> effective_number([1, 10], beta=0.9).round(3)
-    array([1.   , 6.513])
-    """
-    counts = np.asarray(counts, dtype=np.float64)
-    if counts.ndim != 1 or np.any(counts < 0) or not np.all(np.isfinite(counts)):
-        raise ValueError(f"counts must be a 1-D array of non-negative numbers, got {counts!r}")
-    if not isinstance(beta, (int, float, np.floating)) or not 0 <= beta < 1:
-        raise ValueError(f"beta must be a number in [0, 1), got {beta!r}")
-    if beta == 0:
-        return np.minimum(counts, 1.0)
-    # expm1/log keep precision when beta is close to 1 (1 - beta^n is tiny).
-    return -np.expm1(counts * np.log(beta)) / (1.0 - beta)
 
 
 def imbalance_table(labels, class_names=None, beta: float = 0.999):

@@ -1,0 +1,19 @@
+from pathlib import Path
+
+from cvhelpers import datasets, glyphs, sources
+
+
+def test_the_debian_paths_live_in_sources_and_the_loaders_use_them():
+    assert datasets.FASHION_MNIST_DEBIAN_DIR is sources.FASHION_MNIST_DEBIAN_DIR
+    assert glyphs.NOTO_DIR is sources.NOTO_DIR
+    by_name = {source.name: Path(source.path) for source in sources.SOURCES}
+    assert by_name["fashion-mnist"].parent == sources.FASHION_MNIST_DEBIAN_DIR
+    assert by_name["noto-fonts"] == sources.NOTO_DIR
+
+
+def test_missing_sources_and_the_install_command(tmp_path):
+    present = sources.OfflineSource("here", "pkg-b", str(tmp_path), "tests")
+    absent = sources.OfflineSource("gone", "pkg-a", str(tmp_path / "nothing"), "tests")
+    assert sources.missing_sources([present, absent]) == [absent]
+    assert sources.install_command([present, absent]) == "apt-get update && apt-get install -y pkg-a pkg-b"
+    assert sources.ensure_sources(install=False, sources=[present]) == []
