@@ -19,7 +19,7 @@ export PYTHONHASHSEED ?= 0
 export CVLAB_PROFILE := $(PROFILE)
 export CVLAB_SEED := $(SEED)
 
-.PHONY: setup data run test unit nbval lab bench experiment lock clean
+.PHONY: setup data run test lint unit nbval lab bench experiment lock clean
 
 setup: $(STAMP) $(KERNEL_CONFIG) data
 
@@ -41,7 +41,11 @@ run: setup
 	$(BIN)/python -m cvhelpers.runner --build-dir $(BUILD) --profile $(PROFILE) --seed $(SEED) \
 		$(if $(NOTEBOOKS),--notebooks $(NOTEBOOKS))
 
-test: setup unit nbval
+test: setup lint unit nbval
+
+# House rules ([tool.ruff] in pyproject.toml); the notebooks are not linted.
+lint: $(STAMP)
+	$(BIN)/ruff check cvhelpers tests benchmarks experiments
 
 # Scripts and tests draw off-screen; notebooks' kernels draw inline whatever this says.
 unit: $(STAMP) $(KERNEL_CONFIG)

@@ -197,7 +197,7 @@ def throughput(images, batch_size: int, rounds: int, per_image: bool, include_st
         pipelines["albumentations_loop"] = lambda: albumentations_loop(images, batch_size, transform)
     samples = {name: [] for name in pipelines}
     cpu = {name: [] for name in pipelines}
-    for name, make in pipelines.items():  # one untimed pass each: tracing, OpenCV warm-up
+    for make in pipelines.values():  # one untimed pass each: tracing, OpenCV warm-up
         _time_pipeline(make)
     for _ in range(rounds):
         for name, make in pipelines.items():
@@ -296,7 +296,11 @@ def _print_table(report: dict) -> None:
               f"median of {cost['rounds']} alternating runs)")
         for name, rate in cost["images_per_second"].items():
             relative = cost["relative_speed"].get(name)
-            extra = f"  {relative:.0%} of no augmentation (CPU time: {cost['relative_speed_cpu_time'][name]:.0%})" if relative else ""
+            extra = (
+                f"  {relative:.0%} of no augmentation (CPU time: {cost['relative_speed_cpu_time'][name]:.0%})"
+                if relative
+                else ""
+            )
             print(f"  {name:<18}{rate:>10.0f} images/s{extra}")
 
 

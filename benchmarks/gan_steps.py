@@ -65,7 +65,9 @@ def sampling_comparison(protocol):
     out = {}
     _, tail = protocol.head_tail
     for sampling in ("balanced", "natural"):
-        result = gan.train_conditional_gan(protocol.x_train, protocol.y_train, sampling=sampling, steps=GAN_STEPS, seed=0)
+        result = gan.train_conditional_gan(
+            protocol.x_train, protocol.y_train, sampling=sampling, steps=GAN_STEPS, seed=0
+        )
         labels = np.repeat(np.arange(protocol.num_classes), 500)
         images = pipeline.to_float_images(gan.generate(result.generator, labels, seed=2))
         predicted = judge.fit.model.predict(images, verbose=0).argmax(1)

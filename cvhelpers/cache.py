@@ -46,8 +46,8 @@ import tempfile
 import types
 import warnings
 import weakref
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -75,7 +75,7 @@ __all__ = [
 _LIBRARY_MODULES = ("keras", "tensorflow", "numpy", "builtins", "tf_keras")
 _KIND = re.compile(r"[a-z][a-z0-9_]{0,31}")
 _KEY = re.compile(r"[0-9a-f]{32}")
-_DATASET_TAGS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_DATASET_TAGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 class CacheWarning(UserWarning):
@@ -330,7 +330,10 @@ def describe(value, where: str = "value"):
     if isinstance(value, types.FunctionType):
         return _describe_function(value, where)
     if isinstance(value, types.MethodType):
-        return {"method": _describe_function(value.__func__, where), "self": describe(value.__self__, f"{where}.__self__")}
+        return {
+            "method": _describe_function(value.__func__, where),
+            "self": describe(value.__self__, f"{where}.__self__"),
+        }
     if isinstance(value, types.BuiltinFunctionType):
         return {"function": f"{value.__module__}.{value.__qualname__}"}
     if hasattr(value, "func") and hasattr(value, "keywords"):  # functools.partial
@@ -445,7 +448,8 @@ def _describe_function(function, where: str, _seen=None) -> dict:
         described["kwdefaults"] = describe(function.__kwdefaults__, f"{where} defaults")
     values = {}
     if function.__closure__:
-        values.update(zip(function.__code__.co_freevars, (cell.cell_contents for cell in function.__closure__)))
+        contents = (cell.cell_contents for cell in function.__closure__)
+        values.update(zip(function.__code__.co_freevars, contents, strict=True))
     for name in _global_names(function.__code__):
         if name in function.__globals__:
             values.setdefault(name, function.__globals__[name])
@@ -535,7 +539,7 @@ class ModelCache:
     def __init__(self, folder=None):
         self.folder = Path(folder) if folder is not None else default_cache_dir()
 
-    def entry(self, kind: str, config) -> "CacheEntry":
+    def entry(self, kind: str, config) -> CacheEntry:
         """The entry for ``config`` (described and hashed with :func:`key_of`)."""
         described = describe(config)
         return CacheEntry(self, kind, hashlib.sha256(_canonical(described).encode()).hexdigest()[:32], described)

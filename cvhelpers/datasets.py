@@ -19,9 +19,10 @@ import gzip
 import json
 import os
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -371,7 +372,7 @@ def make_long_tailed(
 
     rng = np.random.default_rng(seed)
     chosen = []
-    for label, count in zip(class_order, counts):
+    for label, count in zip(class_order, counts, strict=True):
         if available[label] < count:
             raise ValueError(
                 f"class {label} has {available[label]} images but the profile needs {count}; "
@@ -380,7 +381,7 @@ def make_long_tailed(
         members = np.flatnonzero(y == label)
         chosen.append(rng.choice(members, size=int(count), replace=False))
     indices = np.sort(np.concatenate(chosen)).astype(np.int64)
-    count_map = {int(label): int(count) for label, count in zip(class_order, counts)}
+    count_map = {int(label): int(count) for label, count in zip(class_order, counts, strict=True)}
     return LongTailed(x[indices], y[indices], indices, count_map, class_order)
 
 
@@ -516,7 +517,7 @@ class ImageFolder:
     images: list | np.ndarray
     labels: np.ndarray
     class_names: list
-    manifest: "object" = field(repr=False)
+    manifest: object = field(repr=False)
 
     @property
     def problems(self):
@@ -613,6 +614,7 @@ def load_image_folder(
     """
     import pandas as pd
     from PIL import Image, ImageOps, UnidentifiedImageError
+
     from cvhelpers.progress import progress_bar
 
     if mode not in _MODES:

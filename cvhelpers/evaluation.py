@@ -133,7 +133,7 @@ class EvaluationReport:
         Rows are true classes, columns predictions.
     """
 
-    per_class: "object"
+    per_class: object
     summary: dict
     confusion: np.ndarray = field(repr=False)
     class_names: list = field(default_factory=list)
@@ -215,7 +215,9 @@ def classification_report(y_true, scores, class_names=None, counts=None, k: int 
         head, tail = head_tail_classes(counts, k)
         summary["head_recall"] = float(recall[head].mean())
         summary["tail_recall"] = float(recall[tail].mean())
-    summary = {key: (float(value) if isinstance(value, (np.floating, float)) else value) for key, value in summary.items()}
+    summary = {
+        key: (float(value) if isinstance(value, (np.floating, float)) else value) for key, value in summary.items()
+    }
     confusion = metrics.confusion_matrix(y_true, y_pred, labels=labels)
     return EvaluationReport(per_class, summary, confusion, class_names)
 
@@ -248,7 +250,10 @@ def comparison_table(reports: dict, baseline: str | None = None, oracle: str | N
     """
     import pandas as pd
 
-    rows = {name: (report.row() if isinstance(report, EvaluationReport) else dict(report)) for name, report in reports.items()}
+    rows = {
+        name: (report.row() if isinstance(report, EvaluationReport) else dict(report))
+        for name, report in reports.items()
+    }
     table = pd.DataFrame.from_dict(rows, orient="index")
     if columns is None:
         columns = [
@@ -281,7 +286,7 @@ def plot_confusion_matrices(report: EvaluationReport, title: str = "", normalize
     if not normalize_only:
         panels.insert(0, ("counts", confusion, "d"))
     figure, axes = plt.subplots(1, len(panels), figsize=(6.2 * len(panels), 5.2), squeeze=False)
-    for ax, (name, matrix, fmt) in zip(axes[0], panels):
+    for ax, (name, matrix, fmt) in zip(axes[0], panels, strict=True):
         sns.heatmap(
             matrix, annot=True, fmt=fmt, cmap="Blues", cbar=False, ax=ax, annot_kws={"fontsize": 7},
             xticklabels=report.class_names, yticklabels=report.class_names,
@@ -318,7 +323,9 @@ def plot_per_class_recall(reports: dict, counts: dict, class_names, ax=None, tit
     for name, report in reports.items():
         recall = report.per_class["recall"].to_numpy()
         ax.plot(range(len(order)), recall[order], marker="o", label=name)
-    ax.set_xticks(range(len(order)), [f"{class_names[c]}\n({counts[c]})" for c in order], rotation=45, ha="right", fontsize=8)
+    ax.set_xticks(
+        range(len(order)), [f"{class_names[c]}\n({counts[c]})" for c in order], rotation=45, ha="right", fontsize=8
+    )
     ax.set_ylabel("test recall")
     ax.set_ylim(0, 1.02)
     ax.grid(alpha=0.3)

@@ -404,7 +404,7 @@ class GlyphSet:
     def n_drawings(self) -> int:
         return int(self.images.shape[1])
 
-    def subset(self, chars) -> "GlyphSet":
+    def subset(self, chars) -> GlyphSet:
         """The characters ``chars`` (indices), alphabets renumbered densely."""
         chars = np.asarray(chars, int)
         used = np.unique(self.alphabet[chars])
@@ -475,9 +475,9 @@ def load_glyph_alphabets(
     if min_letters < 1 or max_letters < min_letters:
         raise ValueError(f"need 1 <= min_letters <= max_letters, got {min_letters}, {max_letters}")
     params = dict(
-        source=source_fingerprint(_build), max_scripts=max_scripts, writers=writers, size=size, strength=float(strength),
-        max_letters=max_letters, min_letters=min_letters, dedupe_threshold=dedupe_threshold, seed=seed,
-        font_dir=str(font_dir),
+        source=source_fingerprint(_build), max_scripts=max_scripts, writers=writers, size=size,
+        strength=float(strength), max_letters=max_letters, min_letters=min_letters,
+        dedupe_threshold=dedupe_threshold, seed=seed, font_dir=str(font_dir),
     )
     path = Path(cache_dir or default_cache_dir()) / f"glyphs_{key_of(params)}.npz"
     if use_cache and path.is_file():

@@ -104,7 +104,10 @@ def class_priors(counts, num_classes: int | None = None) -> np.ndarray:
         missing = set(range(num_classes)) - set(counts)
         extra = set(counts) - set(range(num_classes))
         if missing or extra:
-            raise ValueError(f"counts must have one entry per class 0..{num_classes - 1}; missing {sorted(missing)}, extra {sorted(extra)}")
+            raise ValueError(
+                f"counts must have one entry per class 0..{num_classes - 1}; "
+                f"missing {sorted(missing)}, extra {sorted(extra)}"
+            )
         counts = [counts[c] for c in range(num_classes)]
     counts = np.asarray(counts, dtype=np.float64)
     if counts.ndim != 1 or len(counts) < 2:

@@ -18,7 +18,7 @@ Used in notebooks 02-08.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -106,7 +106,7 @@ class LongTailProtocol:
         imbalance_ratio: float = 100,
         class_order: str = "label",
         data: datasets.FashionMNIST | None = None,
-    ) -> "LongTailProtocol":
+    ) -> LongTailProtocol:
         """Build the protocol on Fashion-MNIST-LT (the committed split)."""
         from sklearn.model_selection import train_test_split
 
@@ -263,6 +263,6 @@ class LongTailProtocol:
         """The full report on the test set for test-set logits (n_test, C)."""
         return evaluation.classification_report(self.y_test, logits, self.class_names, self.counts)
 
-    def with_settings(self, **changes) -> "LongTailProtocol":
+    def with_settings(self, **changes) -> LongTailProtocol:
         """A copy of the protocol with some settings changed (e.g. ``seed=1``)."""
         return replace(self, settings=replace(self.settings, **changes))

@@ -16,7 +16,7 @@ import json
 import math
 import os
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -135,7 +135,7 @@ def record(name: str, values: dict, directory=None, merge: bool = True) -> None:
     if merge and path.is_file():
         payload = load(name, directory)
     payload.update(to_jsonable(values))
-    payload["_recorded_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    payload["_recorded_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     atomic_write_text(path, json.dumps(payload, indent=2, sort_keys=False) + "\n")
 
 

@@ -224,7 +224,7 @@ def balanced_epoch_indices(y, epoch_size: int | None = None, epochs: int = 1, se
     all_indices, all_copies = [], []
     for _ in range(epochs):
         indices, copies = [], []
-        for label, draws in zip(classes, per_class):
+        for label, draws in zip(classes, per_class, strict=True):
             members = np.flatnonzero(y == label)
             passes = int(np.ceil(draws / len(members)))
             walk = np.concatenate([rng.permutation(members) for _ in range(passes)])[:draws]

@@ -241,7 +241,7 @@ class SimCLR(keras.Model):
             loss = nt_xent(z1, z2, self.temperature)
         variables = self.encoder.trainable_variables + self.head.trainable_variables
         gradients = tape.gradient(loss, variables)
-        self.optimizer.apply_gradients(zip(gradients, variables))
+        self.optimizer.apply_gradients(zip(gradients, variables, strict=True))
         self.loss_tracker.update_state(loss)
         self.accuracy_tracker.update_state(_contrastive_accuracy(z1, z2))
         return {m.name: m.result() for m in self.metrics}
@@ -375,8 +375,8 @@ def pretrain_simclr(
     import tensorflow as tf
 
     from cvhelpers.augment import strong_policy
-    from cvhelpers.pipeline import to_float_images
     from cvhelpers.cache import describe_model, entry_for, source_fingerprint
+    from cvhelpers.pipeline import to_float_images
     from cvhelpers.train import EpochProgress
 
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
@@ -427,7 +427,8 @@ def pretrain_simclr(
     timer = _EpochTimer()
     callbacks = [timer]
     if progress:
-        callbacks.append(EpochProgress(epochs, progress if isinstance(progress, str) else "SimCLR", "contrastive_accuracy"))
+        description = progress if isinstance(progress, str) else "SimCLR"
+        callbacks.append(EpochProgress(epochs, description, "contrastive_accuracy"))
     started = time.perf_counter()
     history = learner.fit(dataset, epochs=epochs, callbacks=callbacks, verbose=0, shuffle=False)  # tf.data shuffles
     seconds = time.perf_counter() - started

@@ -176,7 +176,7 @@ class SupConHybrid(keras.Model):
             contrastive = self._contrastive(images, labels, training=True)
             loss = cross_entropy + self.weight * contrastive
         variables = self.network.trainable_variables + self.head.trainable_variables
-        self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
         return self._track(images, labels, logits, cross_entropy, contrastive)
 
     def test_step(self, data):

@@ -18,8 +18,8 @@ from __future__ import annotations
 import hashlib
 import inspect
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import keras
 import numpy as np

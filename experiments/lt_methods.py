@@ -108,7 +108,9 @@ def run_seed(protocol):
         tau, _ = losses.choose_tau(val_logits, protocol.y_val, protocol.priors)
         logits = losses.posthoc_logit_adjustment(model.logits, protocol.priors, tau)
         out[f"{name} (tau on validation)"] = MethodResult(name, protocol.evaluate_logits(logits), model.fit, 0.0)
-    first_stage = {"ce": base, "aug": augmented, "ros_aug": out["oversampling + augmented copies"], "oracle": out["oracle"]}
+    first_stage = {
+        "ce": base, "aug": augmented, "ros_aug": out["oversampling + augmented copies"], "oracle": out["oracle"]
+    }
     first_stage = {key: result.fit.model for key, result in first_stage.items()}
     first_stage["ros_aug_supcon"] = out["oversampling + augmented copies + supervised contrastive"].fit.model.network
     out.update(two_stage(protocol, first_stage, effective_weights))
@@ -208,7 +210,8 @@ def two_stage(protocol, first_stage, drw_weights):
     seed, settings = protocol.settings.seed, protocol.settings
     out = {}
     ce_model = first_stage["ce"]
-    for base, label in (("ce", "cross-entropy"), ("aug", "augmentation"), ("ros_aug", "oversampling + augmented copies"),
+    for base, label in (("ce", "cross-entropy"), ("aug", "augmentation"),
+                        ("ros_aug", "oversampling + augmented copies"),
                         ("ros_aug_supcon", "supervised contrastive hybrid")):
         name = f"cRT on the {label} model"
         fitted = train.retrain_classifier(
@@ -239,8 +242,12 @@ def summarize(per_seed, seeds, name):
         return per_seed[seed][method]["balanced_accuracy"]
 
     accuracy = np.array([balanced(s, name) for s in seeds])
-    gaps = [evaluation.gap_closed(balanced(s, name), balanced(s, "cross-entropy"), balanced(s, "oracle")) for s in seeds]
-    continued = [evaluation.gap_closed(balanced(s, name), *(balanced(s, control) for control in CONTROLS)) for s in seeds]
+    gaps = [
+        evaluation.gap_closed(balanced(s, name), balanced(s, "cross-entropy"), balanced(s, "oracle")) for s in seeds
+    ]
+    continued = [
+        evaluation.gap_closed(balanced(s, name), *(balanced(s, control) for control in CONTROLS)) for s in seeds
+    ]
     return {
         "balanced_accuracy_mean": float(accuracy.mean()),
         "balanced_accuracy_std": float(accuracy.std(ddof=1)) if len(accuracy) > 1 else 0.0,
@@ -271,7 +278,8 @@ def main(argv=None):
     candidates = {k: v for k, v in table.items() if k not in ("oracle", "cross-entropy", *CONTROLS)}
     best = max(candidates, key=lambda k: candidates[k]["gap_closed_mean"])
     report = {
-        "name": "lt_methods", "profile": args.profile, "seeds": args.seeds, "epochs": PROFILE_SETTINGS[args.profile].epochs,
+        "name": "lt_methods", "profile": args.profile, "seeds": args.seeds,
+        "epochs": PROFILE_SETTINGS[args.profile].epochs,
         "methods": table, "best": best,
         "bar_met": candidates[best]["gap_closed_mean"] >= 0.8 and candidates[best]["gain_over_ce_mean"] >= 0.04,
         "per_seed": {str(s): v for s, v in per_seed.items()},

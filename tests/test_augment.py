@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from numpy.testing import assert_allclose, assert_array_equal
-
-import keras
 from keras import layers
+from numpy.testing import assert_allclose, assert_array_equal
 
 from cvhelpers import augment
 from cvhelpers.augment import Cutout, RandomGaussianNoise, RandomGeometric, RandomResizedCrop, SaltAndPepper
@@ -86,7 +85,9 @@ def test_labels_pass_through_the_dict(name):
     assert _np(out["images"]).shape == x.shape
 
 
-@pytest.mark.parametrize("name", ["RandomGeometric", "RandomResizedCrop", "SaltAndPepper", "Cutout", "RandomGaussianNoise"])
+@pytest.mark.parametrize(
+    "name", ["RandomGeometric", "RandomResizedCrop", "SaltAndPepper", "Cutout", "RandomGaussianNoise"]
+)
 def test_get_config_round_trip(name):
     layer = LAYERS[name](7)
     config = layer.get_config()
@@ -99,7 +100,9 @@ def test_get_config_round_trip(name):
     assert type(restored) is type(layer)
 
 
-@pytest.mark.parametrize("name", ["RandomGeometric", "RandomResizedCrop", "SaltAndPepper", "Cutout", "RandomGaussianNoise"])
+@pytest.mark.parametrize(
+    "name", ["RandomGeometric", "RandomResizedCrop", "SaltAndPepper", "Cutout", "RandomGaussianNoise"]
+)
 def test_single_image_and_tf_data(name):
     x = _images()
     layer = LAYERS[name](0)
@@ -129,15 +132,17 @@ def test_policy_saved_in_a_model(tmp_path):
 def test_geometric_flip_is_exact():
     x = _images(8)
     out = _np(RandomGeometric(flip="horizontal", seed=0)(x, training=True))
-    for original, flipped in zip(x, out):
+    for original, flipped in zip(x, out, strict=True):
         assert np.array_equal(flipped, original) or np.array_equal(flipped, original[:, ::-1])
-    assert any(not np.array_equal(a, b) for a, b in zip(out, x))
+    assert any(not np.array_equal(a, b) for a, b in zip(out, x, strict=True))
 
 
 @pytest.mark.parametrize("fill_mode", ["constant", "reflect", "nearest"])
 def test_geometric_xla_warp_matches_the_tf_kernel(fill_mode):
     x = _images(4, 20, 24)
-    kwargs = dict(flip="horizontal_and_vertical", rotation=0.1, translation=0.1, zoom=0.3, shear=0.1, fill_mode=fill_mode)
+    kwargs = dict(
+        flip="horizontal_and_vertical", rotation=0.1, translation=0.1, zoom=0.3, shear=0.1, fill_mode=fill_mode
+    )
     fast = _np(RandomGeometric(**kwargs, seed=5)(x, training=True))
     kernel = _np(RandomGeometric(**kwargs, jit_compile=False, seed=5)(x, training=True))
     assert_allclose(fast, kernel, atol=1e-4)
@@ -245,7 +250,8 @@ def test_cutout_mean_fill_and_fraction_size():
     assert 0 < changed.sum() <= 4 * 25
     means = x.mean(axis=(1, 2))
     for index in range(4):
-        assert_allclose(out[index][changed[index]], np.broadcast_to(means[index], out[index][changed[index]].shape), atol=1e-6)
+        erased = out[index][changed[index]]
+        assert_allclose(erased, np.broadcast_to(means[index], erased.shape), atol=1e-6)
 
 
 def test_cutout_bad_arguments():
@@ -268,7 +274,9 @@ def test_gaussian_noise_is_clipped_and_scaled():
 # --------------------------------------------------------------------------
 # label mixing: Keras MixUp and CutMix
 # --------------------------------------------------------------------------
-@pytest.mark.parametrize("layer", [layers.MixUp(alpha=0.4, seed=0), layers.CutMix(factor=1.0, seed=0)], ids=["MixUp", "CutMix"])
+@pytest.mark.parametrize(
+    "layer", [layers.MixUp(alpha=0.4, seed=0), layers.CutMix(factor=1.0, seed=0)], ids=["MixUp", "CutMix"]
+)
 def test_mixing_mixes_labels_like_images(layer):
     n = 8
     values = np.arange(n, dtype="float32") / n
@@ -295,7 +303,7 @@ def test_policy_arguments():
     with pytest.raises(ValueError, match="value_range"):
         augment.standard_policy(0, value_range=(0, 0))
     grayscale = augment.strong_policy(0, channels=1)
-    assert not any(isinstance(l, (layers.RandomSaturation, layers.RandomHue)) for l in grayscale.layers)
+    assert not any(isinstance(layer, (layers.RandomSaturation, layers.RandomHue)) for layer in grayscale.layers)
 
 
 def test_stock_and_fused_policies_agree_on_flips_only():
@@ -407,7 +415,9 @@ def test_gallery_and_parameter_gallery():
     x = (_images(2, 16, 16, 1) * 255).astype("uint8")
     figure = augment.gallery(SaltAndPepper(0.1, seed=0), x, draws=3)
     assert len(figure.axes) == 2 * 4
-    figure2 = augment.parameter_gallery(lambda v, s: layers.RandomRotation(v / 360, seed=s), [15, 30, 45], x[0], "rotation", draws=2)
+    figure2 = augment.parameter_gallery(
+        lambda v, s: layers.RandomRotation(v / 360, seed=s), [15, 30, 45], x[0], "rotation", draws=2
+    )
     assert len(figure2.axes) == 3 * 3
     plt.close("all")
     with pytest.raises(ValueError, match="draws"):

@@ -382,7 +382,7 @@ def test_keras_weights_round_trip_through_an_entry(tmp_path):
         return meta["epochs"]
 
     assert entry.load(read) == 1
-    for a, b in zip(model.get_weights(), other.get_weights()):
+    for a, b in zip(model.get_weights(), other.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -391,7 +391,8 @@ def test_unreadable_metadata_warns_with_path_and_removes_the_entry(tmp_path, dam
     entry = ModelCache(tmp_path).entry("fit", {"seed": 0})
     entry.save({"history": [1.0]}, {".bin": _write_bytes(b"payload")})
     text = entry.meta_path.read_text()
-    entry.meta_path.write_text({"truncate": text[: len(text) // 2], "garbage": "\x00\xff{", "not a dict": "[1]"}[damage])
+    damaged = {"truncate": text[: len(text) // 2], "garbage": "\x00\xff{", "not a dict": "[1]"}
+    entry.meta_path.write_text(damaged[damage])
     with pytest.warns(CacheWarning, match=re.escape(str(entry.meta_path))):
         assert entry.load(lambda meta: meta) is None
     assert not entry.meta_path.exists() and not entry.file(".bin").exists()
@@ -541,7 +542,8 @@ def test_concurrent_writers_both_finish_complete(tmp_path):
     assert errors == []
     assert len(set(temporaries)) == 2
     for i, entry in enumerate(entries):
-        assert entry.load(lambda meta: (meta["seed"], entry.file(".bin").read_bytes())) == (i, payloads[i])
+        loaded = entry.load(lambda meta, entry=entry: (meta["seed"], entry.file(".bin").read_bytes()))
+        assert loaded == (i, payloads[i])
     assert _temporary_files(tmp_path) == []
 
 

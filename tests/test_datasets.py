@@ -1,6 +1,5 @@
 import gzip
 import hashlib
-import os
 from pathlib import Path
 
 import numpy as np
@@ -82,7 +81,7 @@ def test_long_tailed_is_reproducible_and_has_no_repeats(fashion):
     assert not np.array_equal(a.indices, c.indices)
     assert len(np.unique(a.indices)) == len(a.indices)
     np.testing.assert_array_equal(a.y, fashion.y_train[a.indices])
-    assert {int(k): int(v) for k, v in zip(*np.unique(a.y, return_counts=True))} == a.counts
+    assert {int(k): int(v) for k, v in zip(*np.unique(a.y, return_counts=True), strict=True)} == a.counts
 
 
 def test_class_order_puts_chosen_classes_in_the_tail(fashion):
@@ -177,7 +176,7 @@ def test_image_folder_loads_every_mode_and_lists_problems(odd_folder):
     assert "truncated" in problems.loc["truncated.png", "reason"]
     rows = folder.manifest.set_index(folder.manifest["path"].map(lambda p: Path(p).name))
     assert rows.loc["cmyk.tif", "mode"] == "CMYK" and rows.loc["palette.gif", "mode"] == "P"
-    by_name = dict(zip(map(lambda p: Path(p).name, folder.paths), folder.images))
+    by_name = dict(zip(map(lambda p: Path(p).name, folder.paths), folder.images, strict=True))
     assert by_name["rotated.jpg"].shape == (30, 20, 3)  # EXIF orientation applied
     assert by_name["sixteen.png"].max() == round(40000 / 65535 * 255)  # 16-bit scaled to 8-bit
 

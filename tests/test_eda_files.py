@@ -52,6 +52,6 @@ def test_folder_with_corrupt_and_odd_files_gives_problems_table(tmp_path):
     problems, others = eda.file_problems(folder.manifest)
     assert sorted(problems["path"].map(lambda p: p.split("/")[-1])) == ["cut.jpg", "empty.png", "fake.jpg"]
     assert (problems["reason"] != "").all()
-    assert dict(zip(others["extension"], others["files"])) == {".txt": 1, ".ogg": 1}
+    assert dict(zip(others["extension"], others["files"], strict=True)) == {".txt": 1, ".ogg": 1}
     stats = eda.image_stats(folder.images, folder.labels, folder.class_names)
     assert len(stats) == len(folder.images) == 2

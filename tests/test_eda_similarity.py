@@ -31,7 +31,7 @@ def test_identical_images_are_duplicates_and_rotation_follows_the_contract(camer
     hashes = eda.perceptual_hash(images)
     assert hashes.dtype == np.uint64
     pairs = eda.near_duplicates(hashes, threshold=4)
-    found = set(zip(pairs["i"], pairs["j"]))
+    found = set(zip(pairs["i"], pairs["j"], strict=True))
     assert (0, 1) in found and pairs.iloc[0]["distance"] == 0
     assert {(0, 3), (0, 4)} <= found  # resized and brightened copies are flagged
     assert not any(2 in pair for pair in found)  # the contract: a 90-degree rotation is not
@@ -43,7 +43,9 @@ def test_identical_images_are_duplicates_and_rotation_follows_the_contract(camer
 def test_near_duplicates_across_sets_and_labels():
     hashes = np.array([0, 0xFF, 2**63], dtype=np.uint64)
     test = np.array([1, 2**64 - 1], dtype=np.uint64)
-    cross = eda.near_duplicates(hashes, threshold=1, other=test, labels=np.array([0, 1, 2]), other_labels=np.array([0, 1]))
+    cross = eda.near_duplicates(
+        hashes, threshold=1, other=test, labels=np.array([0, 1, 2]), other_labels=np.array([0, 1])
+    )
     assert cross[["i", "j", "distance"]].values.tolist() == [[0, 0, 1]]
     assert cross["same_class"].tolist() == [True]
     assert_array_equal(eda.hamming_distance(hashes, np.uint64(0)), [0, 8, 1])

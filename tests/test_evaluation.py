@@ -1,4 +1,3 @@
-import keras
 import numpy as np
 import pytest
 from imblearn.metrics import classification_report_imbalanced, geometric_mean_score

@@ -162,8 +162,8 @@ def test_one_train_step_updates_both_networks(small_nets):
     labels = np.array([0, 1, 2, 0, 1, 2])
     logs = model.train_on_batch(images, labels, return_dict=True)
     assert {"d_loss", "g_loss", "d_real", "d_fake"} <= set(logs)
-    changed_g = [not np.allclose(a, w.numpy()) for a, w in zip(before_g, generator.trainable_weights)]
-    changed_d = [not np.allclose(a, w.numpy()) for a, w in zip(before_d, discriminator.trainable_weights)]
+    changed_g = [not np.allclose(a, w.numpy()) for a, w in zip(before_g, generator.trainable_weights, strict=True)]
+    changed_d = [not np.allclose(a, w.numpy()) for a, w in zip(before_d, discriminator.trainable_weights, strict=True)]
     assert all(changed_g), "every generator weight should move"
     assert any(changed_d) and np.mean(changed_d) > 0.8
 
@@ -196,8 +196,8 @@ def test_train_conditional_gan_caches_and_reloads(tmp_path):
     rng = np.random.default_rng(0)
     x = rng.integers(0, 256, (40, 28, 28), dtype=np.uint8)
     y = np.repeat([0, 1], [30, 10])
-    kwargs = dict(steps=2, steps_per_epoch=1, batch_size=8, width=8, latent_dim=LATENT, grid_every=1, cache_dir=tmp_path,
-                  run_eagerly=True)
+    kwargs = dict(steps=2, steps_per_epoch=1, batch_size=8, width=8, latent_dim=LATENT, grid_every=1,
+                  cache_dir=tmp_path, run_eagerly=True)
     first = gan.train_conditional_gan(x, y, **kwargs)
     assert not first.from_cache and first.steps == 2 and set(first.grids) == {1, 2}
     assert len(first.history["g_loss"]) == 2

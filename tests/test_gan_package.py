@@ -46,7 +46,9 @@ def test_conditional_gan_keeps_its_keras_registration(tmp_path):
     loaded = keras.saving.load_model(tmp_path / "gan.keras", compile=False)
     assert isinstance(loaded, gan.ConditionalGAN)
     np.testing.assert_allclose(
-        keras.ops.convert_to_numpy(loaded([noise, labels])), keras.ops.convert_to_numpy(model([noise, labels])), atol=1e-6
+        keras.ops.convert_to_numpy(loaded([noise, labels])),
+        keras.ops.convert_to_numpy(model([noise, labels])),
+        atol=1e-6,
     )
 
 

@@ -130,7 +130,7 @@ def test_load_glyph_alphabets_builds_caches_and_splits(small_font_dir, tmp_path)
     owner = [first.alphabet_names[a] for a in first.alphabet]
     clean = np.stack(
         [cv2.resize(glyphs.render_clean(fonts[s], [c])[0][0], (20, 20), interpolation=cv2.INTER_AREA)
-         for s, c in zip(owner, first.characters)]
+         for s, c in zip(owner, first.characters, strict=True)]
     )
     assert len(glyphs.dedupe(clean, 0.95)) == first.n_chars
     background, evaluation = glyphs.split_alphabets(first, n_evaluation=1, min_eval_letters=20, seed=0)

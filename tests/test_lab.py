@@ -76,7 +76,10 @@ def test_runner_shows_figures_inline_and_names_cells_with_noise(tmp_path, monkey
     folder.mkdir()
     clean = _write(
         folder / "01_clean.ipynb",
-        "import tensorflow as tf\nimport keras\nfrom cvhelpers import results\nfrom cvhelpers.progress import progress_bar",
+        (
+            "import tensorflow as tf\nimport keras\n"
+            "from cvhelpers import results\nfrom cvhelpers.progress import progress_bar"
+        ),
         PLOT + "results.save_figure('01_clean', 'line', figure)",
         "for _ in progress_bar(range(5), desc='steps'):\n    pass",
         "print(float(tf.reduce_sum(tf.ones(3))))",

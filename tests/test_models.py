@@ -17,7 +17,7 @@ def test_small_cnn_shapes_and_named_parts():
 def test_same_seed_builds_same_weights():
     a, b = models.small_cnn(seed=3), models.small_cnn(seed=3)
     c = models.small_cnn(seed=4)
-    for wa, wb in zip(a.get_weights(), b.get_weights()):
+    for wa, wb in zip(a.get_weights(), b.get_weights(), strict=True):
         np.testing.assert_array_equal(wa, wb)
     assert not np.array_equal(a.get_weights()[0], c.get_weights()[0])
 

@@ -19,7 +19,8 @@ def _figure_cell(images=1):
 
 
 def test_clean_notebook_has_no_problems():
-    notebook = _notebook(_figure_cell(), new_code_cell("print(1)", outputs=[new_output("stream", name="stdout", text="1\n")]))
+    printed = new_code_cell("print(1)", outputs=[new_output("stream", name="stdout", text="1\n")])
+    notebook = _notebook(_figure_cell(), printed)
     assert notebook_checks.check_outputs(notebook, expected_figures=1) == []
     assert notebook_checks.count_images(notebook) == 1
 
@@ -47,12 +48,16 @@ def test_a_figure_shown_twice_is_caught_by_the_count():
     "'/tmp/build/results/x.json'",
 ])
 def test_a_path_as_output_is_a_problem(text):
-    cell = new_code_cell("results.record(...)", outputs=[new_output("execute_result", data={"text/plain": text}, execution_count=1)])
+    cell = new_code_cell(
+        "results.record(...)", outputs=[new_output("execute_result", data={"text/plain": text}, execution_count=1)]
+    )
     assert [p.cell for p in notebook_checks.check_outputs(_notebook(cell))] == [1]
 
 
 def test_numbers_and_tables_are_not_paths():
-    cell = new_code_cell("x", outputs=[new_output("execute_result", data={"text/plain": "{'a': 0.81}"}, execution_count=1)])
+    cell = new_code_cell(
+        "x", outputs=[new_output("execute_result", data={"text/plain": "{'a': 0.81}"}, execution_count=1)]
+    )
     assert notebook_checks.check_outputs(_notebook(cell)) == []
 
 
@@ -68,7 +73,10 @@ def test_anything_on_stderr_is_a_problem(text):
 
 
 def test_a_progress_bar_left_as_a_widget_is_a_problem():
-    data = {"application/vnd.jupyter.widget-view+json": {"model_id": "x"}, "text/plain": "training:   0%|          | 0/8"}
+    data = {
+        "application/vnd.jupyter.widget-view+json": {"model_id": "x"},
+        "text/plain": "training:   0%|          | 0/8",
+    }
     cell = new_code_cell("fit(...)", outputs=[new_output("display_data", data=data)])
     (problem,) = notebook_checks.check_outputs(_notebook(cell))
     assert "progress bar" in problem.message
@@ -86,12 +94,11 @@ def test_missing_chromium_fails_with_the_install_command(monkeypatch):
 
 
 def test_browser_counts_images_in_a_notebook_html(tmp_path):
-    from nbconvert import HTMLExporter
-
     import base64
     import io
 
     import matplotlib.pyplot as plt
+    from nbconvert import HTMLExporter
 
     figure, ax = plt.subplots(figsize=(2, 2))
     ax.plot([0, 1])

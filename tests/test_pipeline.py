@@ -30,8 +30,8 @@ def test_make_dataset_yields_every_example_once_per_epoch(tiny_images):
     assert images.shape == (60, 28, 28, 1) and images.dtype == np.float32
     assert sorted(labels.tolist()) == sorted(y.tolist())
     # every image appears exactly once: match them by their bytes
-    originals = {row.tobytes(): label for row, label in zip(pipeline.to_float_images(x), y)}
-    assert {img.tobytes(): lab for img, lab in zip(images, labels)} == originals
+    originals = {row.tobytes(): label for row, label in zip(pipeline.to_float_images(x), y, strict=True)}
+    assert {img.tobytes(): lab for img, lab in zip(images, labels, strict=True)} == originals
 
 
 def test_make_dataset_shuffles_reproducibly_and_reshuffles(tiny_images):

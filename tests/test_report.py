@@ -18,7 +18,9 @@ def build(tmp_path):
     ax.plot([0, 1], [1, 0])
     results.save_figure("03_resampling", "curve", figure, directory=build / "results")
     plt.close(figure)
-    (build / "run_times.json").write_text('{"03_resampling": {"seconds": 12.0, "ok": true, "peak_memory_so_far_mib": 900}}')
+    (build / "run_times.json").write_text(
+        '{"03_resampling": {"seconds": 12.0, "ok": true, "peak_memory_so_far_mib": 900}}'
+    )
     return build
 
 

@@ -1,5 +1,4 @@
 import json
-import sys
 
 import nbformat
 import pytest
@@ -65,6 +64,9 @@ def test_selects_a_subset_by_prefix(course):
 
 
 def test_command_line_exit_codes(course, tmp_path):
-    code = runner.main(["--notebooks-dir", str(course), "--build-dir", str(tmp_path / "b"), "--notebooks", "00", "--param", "NAME='00_a'"])
+    code = runner.main(
+        ["--notebooks-dir", str(course), "--build-dir", str(tmp_path / "b"),
+         "--notebooks", "00", "--param", "NAME='00_a'"]
+    )
     assert code == 0
     assert (tmp_path / "b" / "report.html").is_file()

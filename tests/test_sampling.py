@@ -67,7 +67,9 @@ def test_class_weight_errors():
         sampling.check_class_weight({0: 1, 1: -1}, 2)
 
 
-@pytest.mark.parametrize("target, expected", [("min", [10, 10, 10, 10]), ("median", [125, 125, 50, 10]), (100, [100, 100, 50, 10])])
+@pytest.mark.parametrize(
+    "target, expected", [("min", [10, 10, 10, 10]), ("median", [125, 125, 50, 10]), (100, [100, 100, 50, 10])]
+)
 def test_random_undersample_keeps_requested_counts(target, expected):
     x = np.arange(len(Y))
     x_kept, y_kept, indices = sampling.random_undersample(x, Y, target, seed=0)

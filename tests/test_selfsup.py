@@ -1,6 +1,5 @@
 """SimCLR pieces: NT-Xent against NumPy, the two views, the model and helpers."""
 
-import keras
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -82,7 +81,7 @@ def test_simclr_trains_lowers_its_loss_and_is_cached(fashion, tmp_path):
     assert result.images_per_second > 0 and result.num_images == 512 and not result.from_cache
     again = selfsup.pretrain_simclr(x, **{**kwargs, "augment": augment.light_policy(seed=0)})
     assert again.from_cache and again.history == result.history
-    for a, b in zip(result.encoder.get_weights(), again.encoder.get_weights()):
+    for a, b in zip(result.encoder.get_weights(), again.encoder.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -113,7 +112,7 @@ def test_classifier_from_encoder_copies_and_freezes(trainable):
     assert model.output_shape == (None, 10)
     copy = models.encoder_of(model)
     assert copy is not encoder and copy.trainable is trainable
-    for a, b in zip(copy.get_weights(), encoder.get_weights()):
+    for a, b in zip(copy.get_weights(), encoder.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
     expected = 2 if not trainable else 2 + len(encoder.trainable_weights)
     assert len(model.trainable_weights) == expected

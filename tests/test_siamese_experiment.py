@@ -22,7 +22,7 @@ def _fake_faces(people=12, photos=8, side=32, seed=0):
         for _ in range(photos):
             dy, dx = rng.integers(-2, 3, size=2)
             image = np.zeros((side, side), np.float32)
-            for (cy, cx), width, weight in zip(centres, widths, weights):
+            for (cy, cx), width, weight in zip(centres, widths, weights, strict=True):
                 image += weight * np.exp(-((yy - cy - dy) ** 2 + (xx - cx - dx) ** 2) / (2 * width**2))
             image += rng.normal(0, 0.08, size=image.shape)
             images.append(np.clip(image * 200 + 20, 0, 255).astype(np.uint8))

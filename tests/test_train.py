@@ -41,7 +41,7 @@ def _fit(tmp_path=None, epochs=3, x=None, loss=None, one_hot=False, **kwargs):
 
 
 def _weights_equal(first, second) -> bool:
-    return all(np.array_equal(a, b) for a, b in zip(first.get_weights(), second.get_weights()))
+    return all(np.array_equal(a, b) for a, b in zip(first.get_weights(), second.get_weights(), strict=True))
 
 
 def test_fit_learns_and_keeps_the_best_epoch():
@@ -128,7 +128,7 @@ def test_cached_model_loads_its_optimizer_state_without_a_warning(tmp_path):
         warnings.simplefilter("error")  # Keras warns "Skipping variable loading for optimizer" otherwise
         second = _fit(tmp_path)
     assert second.from_cache and int(second.model.optimizer.iterations) == int(first.model.optimizer.iterations) > 0
-    for wa, wb in zip(first.model.optimizer.variables, second.model.optimizer.variables):
+    for wa, wb in zip(first.model.optimizer.variables, second.model.optimizer.variables, strict=True):
         np.testing.assert_array_equal(np.asarray(wa), np.asarray(wb))
 
 
@@ -145,15 +145,17 @@ def test_fit_under_mirrored_strategy_on_two_cpus_reaches_the_same_quality():
         import tensorflow as tf
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-        sys.path.insert(0, %r)
+        sys.path.insert(0, sys.argv[1])  # the tests folder
         from test_train import _fit
         strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
         result = _fit(epochs=4, strategy=strategy)
-        print(json.dumps({"replicas": strategy.num_replicas_in_sync, "best": max(result.history["val_balanced_accuracy"])}))
+        best = max(result.history["val_balanced_accuracy"])
+        print(json.dumps({"replicas": strategy.num_replicas_in_sync, "best": best}))
         """
-        % os.path.dirname(__file__)
     )
-    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    completed = subprocess.run(
+        [sys.executable, "-c", script, os.path.dirname(__file__)], capture_output=True, text=True, timeout=300
+    )
     assert completed.returncode == 0, completed.stderr[-2000:]
     distributed = json.loads(completed.stdout.strip().splitlines()[-1])
     single = max(_fit(epochs=4).history["val_balanced_accuracy"])

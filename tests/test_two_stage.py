@@ -73,11 +73,12 @@ def test_crt_changes_only_the_classifier(long_tail, ce_model):
     before = [w.copy() for w in encoder_of(ce_model).get_weights()]
     classifier_before = [w.copy() for w in ce_model.get_layer("classifier").get_weights()]
     result = train.retrain_classifier(ce_model, x_train, y_train, x_val, y_val, epochs=3, batch_size=32, progress=False)
-    for old, new in zip(before, encoder_of(result.model).get_weights()):
+    for old, new in zip(before, encoder_of(result.model).get_weights(), strict=True):
         assert_array_equal(old, new)  # bit-identical
-    for old, new in zip(before, encoder_of(ce_model).get_weights()):
+    for old, new in zip(before, encoder_of(ce_model).get_weights(), strict=True):
         assert_array_equal(old, new)  # and the input model is untouched
-    changed = [not np.array_equal(a, b) for a, b in zip(classifier_before, result.model.get_layer("classifier").get_weights())]
+    classifier_after = result.model.get_layer("classifier").get_weights()
+    changed = [not np.array_equal(a, b) for a, b in zip(classifier_before, classifier_after, strict=True)]
     assert all(changed)
     assert len(result.history["val_balanced_accuracy"]) == 3 and 1 <= result.best_epoch <= 3
 
@@ -116,7 +117,7 @@ def test_retrain_classifier_checks_arguments(long_tail, ce_model):
 def test_copy_model_copies_weights_and_can_freeze_the_encoder(ce_model):
     frozen = train.copy_model(ce_model, train_encoder=False)
     assert frozen is not ce_model and len(frozen.trainable_weights) == 2
-    for a, b in zip(frozen.get_weights(), ce_model.get_weights()):
+    for a, b in zip(frozen.get_weights(), ce_model.get_weights(), strict=True):
         assert_array_equal(a, b)
     with pytest.raises(TypeError, match="train_encoder"):
         train.copy_model(ce_model, train_encoder="no")
@@ -135,8 +136,8 @@ def test_fine_tune_and_drw_leave_the_first_stage_untouched(long_tail, ce_model):
         {0: 0.1, 1: 0.3, 2: 1.0, 3: 2.0}, epochs=1, num_classes=4, progress=False,
     )
     for result in (tuned, drw):
-        assert any(not np.array_equal(a, b) for a, b in zip(weights, result.model.get_weights()))
-    for a, b in zip(weights, ce_model.get_weights()):
+        assert any(not np.array_equal(a, b) for a, b in zip(weights, result.model.get_weights(), strict=True))
+    for a, b in zip(weights, ce_model.get_weights(), strict=True):
         assert_array_equal(a, b)
     with pytest.raises(TypeError, match="class_weight"):
         train.deferred_reweighting(ce_model, validation, validation, [1, 2], epochs=1, num_classes=4)

@@ -12,6 +12,7 @@ import time
 import keras
 import numpy as np
 
+
 def augment_batch(layer, images, draws: int = 4):
     """Apply ``layer`` (training mode) to ``images`` ``draws`` times.
 
@@ -90,7 +91,8 @@ def technique_gallery(techniques: dict, image, draws: int = 4, size: float = 1.1
     if not techniques:
         raise ValueError("techniques is empty")
     image = np.asarray(image)
-    batch = to_float_images(image[None] if image.ndim == 2 or image.shape[-1] in (1, 3, 4) and image.ndim == 3 else image)
+    single = image.ndim == 2 or (image.shape[-1] in (1, 3, 4) and image.ndim == 3)
+    batch = to_float_images(image[None] if single else image)
     batch = np.repeat(batch[:1], draws, axis=0)
     figure, axes = plt.subplots(
         len(techniques), draws + 1, figsize=((draws + 1) * size, len(techniques) * size), squeeze=False

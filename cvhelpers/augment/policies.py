@@ -102,7 +102,9 @@ def strong_policy(
         ]
     steps += [
         RandomGaussianNoise(0.03, value_range=value_range, seed=seed + 5),
-        layers.RandomErasing(factor=(0.5, 0.5), scale=(0.02, 0.2), fill_value=value_range[0], value_range=value_range, seed=seed + 6),
+        layers.RandomErasing(
+            factor=(0.5, 0.5), scale=(0.02, 0.2), fill_value=value_range[0], value_range=value_range, seed=seed + 6
+        ),
     ]
     return keras.Sequential(steps, name=name)
 
@@ -122,16 +124,22 @@ def standard_policy(seed: int | None = 0, value_range=(0.0, 1.0), fill_mode: str
     layers = keras.layers
     return keras.Sequential(
         [
-            RandomGeometric(flip="horizontal", rotation=15 / 360, translation=0.1, zoom=0.1, fill_mode=fill_mode, seed=seed),
+            RandomGeometric(
+                flip="horizontal", rotation=15 / 360, translation=0.1, zoom=0.1, fill_mode=fill_mode, seed=seed
+            ),
             layers.RandomBrightness(0.2, value_range=value_range, seed=seed + 1),
             layers.RandomContrast(0.2, value_range=value_range, seed=seed + 2),
-            layers.RandomErasing(factor=(0.5, 0.5), scale=(0.02, 0.2), fill_value=value_range[0], value_range=value_range, seed=seed + 3),
+            layers.RandomErasing(
+                factor=(0.5, 0.5), scale=(0.02, 0.2), fill_value=value_range[0], value_range=value_range, seed=seed + 3
+            ),
         ],
         name=name,
     )
 
 
-def stock_standard_policy(seed: int | None = 0, value_range=(0.0, 1.0), fill_mode: str = "reflect", name="stock_standard_policy"):
+def stock_standard_policy(
+    seed: int | None = 0, value_range=(0.0, 1.0), fill_mode: str = "reflect", name="stock_standard_policy"
+):
     """:func:`standard_policy` built from stock Keras layers only (four warps)."""
     seed, value_range = _check_policy_args(seed, 1, value_range)
     layers = keras.layers
@@ -143,7 +151,9 @@ def stock_standard_policy(seed: int | None = 0, value_range=(0.0, 1.0), fill_mod
             layers.RandomZoom(0.1, fill_mode=fill_mode, seed=seed + 6),
             layers.RandomBrightness(0.2, value_range=value_range, seed=seed + 1),
             layers.RandomContrast(0.2, value_range=value_range, seed=seed + 2),
-            layers.RandomErasing(factor=(0.5, 0.5), scale=(0.02, 0.2), fill_value=value_range[0], value_range=value_range, seed=seed + 3),
+            layers.RandomErasing(
+                factor=(0.5, 0.5), scale=(0.02, 0.2), fill_value=value_range[0], value_range=value_range, seed=seed + 3
+            ),
         ],
         name=name,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+
 def oversample_with_augmented_copies(
     x, y, augment, epochs: int = 1, seed: int = 0, batch_size: int = 128, num_classes: int | None = None
 ):

@@ -46,9 +46,10 @@ from cvhelpers.eda.colour import (
 from cvhelpers.eda.detection import HAAR_CASCADES, detect_objects
 from cvhelpers.eda.files import file_problems, read_exif
 from cvhelpers.eda.imbalance import effective_number, imbalance_table
-from cvhelpers.eda.per_image import STAT_COLUMNS, image_stats
+from cvhelpers.eda.per_image import STAT_COLUMNS as STAT_COLUMNS
+from cvhelpers.eda.per_image import image_stats
+from cvhelpers.eda.pixels import GLCM_PROPERTIES as GLCM_PROPERTIES
 from cvhelpers.eda.pixels import (
-    GLCM_PROPERTIES,
     edge_density,
     glcm_features,
     laplacian_variance,

@@ -19,7 +19,7 @@ batches and no statistic loops over pixels in Python.
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 

@@ -7,8 +7,8 @@ each cascade in :data:`HAAR_CASCADES` per image. The cascades ship inside
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -86,7 +86,7 @@ def detect_objects(
     counts = {name: np.zeros(n, dtype=np.int64) for name in cascades}
     for indices, batch in _batches(images):
         gray = np.rint(_luminance(_to_float(batch)) * 255).astype(np.uint8)
-        for index, image in zip(indices, gray):
+        for index, image in zip(indices, gray, strict=True):
             short = min(image.shape)
             if min_side and short < min_side:
                 scale = min_side / short

@@ -76,7 +76,7 @@ def read_exif(paths):
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
-    frame["camera"] = [_camera_name(make, model) for make, model in zip(frame["make"], frame["model"])]
+    frame["camera"] = [_camera_name(make, model) for make, model in zip(frame["make"], frame["model"], strict=True)]
     frame["taken"] = pd.to_datetime(frame["taken"], format="%Y:%m:%d %H:%M:%S", errors="coerce")
     frame["year"] = frame["taken"].dt.year
     return frame
@@ -128,6 +128,11 @@ def file_problems(manifest, image_extensions=(".png", ".jpg", ".jpeg", ".gif", "
     is_image = extensions.isin([e.lower() for e in image_extensions])
     problems = skipped.loc[is_image, ["path", "class_name", "reason"]].reset_index(drop=True)
     others = (
-        extensions[~is_image].replace("", "(none)").value_counts().rename_axis("extension").rename("files").reset_index()
+        extensions[~is_image]
+        .replace("", "(none)")
+        .value_counts()
+        .rename_axis("extension")
+        .rename("files")
+        .reset_index()
     )
     return problems, pd.DataFrame(others)

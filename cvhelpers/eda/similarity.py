@@ -48,7 +48,7 @@ def class_mean_images(images, labels, size=(32, 32)):
     std = np.full_like(mean, np.nan)
     order = np.argsort(labels, kind="stable")
     present, starts = np.unique(labels[order], return_index=True)
-    for label, members in zip(present, np.split(order, starts[1:])):
+    for label, members in zip(present, np.split(order, starts[1:]), strict=True):
         chosen = small[members]
         mean[label] = chosen.mean(axis=0)
         std[label] = chosen.std(axis=0)
@@ -203,7 +203,7 @@ def pixel_digests(images) -> np.ndarray:
     """
     out = np.empty(_num_images(images), dtype=object)
     for indices, batch in _batches(images):
-        for index, image in zip(indices, batch):
+        for index, image in zip(indices, batch, strict=True):
             out[index] = hashlib.blake2b(
                 np.ascontiguousarray(image).tobytes() + str(image.shape).encode(), digest_size=16
             ).hexdigest()

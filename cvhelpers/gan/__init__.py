@@ -28,9 +28,10 @@ metrics
     :func:`per_class_quality`.
 """
 
-from cvhelpers.gan._checks import _check_positive_int
+from cvhelpers.gan._checks import _check_positive_int as _check_positive_int
 from cvhelpers.gan.callbacks import FrechetCurve, SampleGrid
-from cvhelpers.gan.diffaugment import DIFF_AUGMENT_POLICIES, diff_augment
+from cvhelpers.gan.diffaugment import DIFF_AUGMENT_POLICIES as DIFF_AUGMENT_POLICIES
+from cvhelpers.gan.diffaugment import diff_augment
 from cvhelpers.gan.metrics import (
     diversity,
     frechet_distance,

@@ -23,7 +23,9 @@ def _shift_matrices(shifts, size):
     return keras.ops.cast(keras.ops.equal(cols, rows - shifts[:, None, None]), "float32")
 
 
-def diff_augment(images, seed_generator=None, policy=DIFF_AUGMENT_POLICIES, translation: float = 0.125, cutout: float = 0.5):
+def diff_augment(
+    images, seed_generator=None, policy=DIFF_AUGMENT_POLICIES, translation: float = 0.125, cutout: float = 0.5
+):
     """Differentiable augmentation for both real and generated images.
 
     DiffAugment (Zhao et al. 2020) without its colour op, which suits RGB
@@ -71,8 +73,12 @@ def diff_augment(images, seed_generator=None, policy=DIFF_AUGMENT_POLICIES, tran
         cx = keras.random.randint((batch,), 0, width + 1 - side_x % 2, seed=seed_generator)
         yy = ops.arange(height)[None, :, None]
         xx = ops.arange(width)[None, None, :]
-        inside_y = ops.logical_and(yy >= (cy - side_y // 2)[:, None, None], yy < (cy - side_y // 2 + side_y)[:, None, None])
-        inside_x = ops.logical_and(xx >= (cx - side_x // 2)[:, None, None], xx < (cx - side_x // 2 + side_x)[:, None, None])
+        inside_y = ops.logical_and(
+            yy >= (cy - side_y // 2)[:, None, None], yy < (cy - side_y // 2 + side_y)[:, None, None]
+        )
+        inside_x = ops.logical_and(
+            xx >= (cx - side_x // 2)[:, None, None], xx < (cx - side_x // 2 + side_x)[:, None, None]
+        )
         mask = 1.0 - ops.cast(ops.logical_and(inside_y, inside_x), "float32")
         x = x * mask[..., None]
     return x * 2.0 - 1.0

@@ -166,7 +166,9 @@ def label_faithfulness(predicted, conditioned, num_classes: int | None = None):
         predicted = predicted.argmax(axis=1)
     conditioned = np.asarray(conditioned).reshape(-1)
     if predicted.shape != conditioned.shape:
-        raise ValueError(f"predicted and conditioned must have the same length, got {predicted.shape} and {conditioned.shape}")
+        raise ValueError(
+            f"predicted and conditioned must have the same length, got {predicted.shape} and {conditioned.shape}"
+        )
     num_classes = int(num_classes or conditioned.max() + 1)
     hits = predicted == conditioned
     per_class = np.array(
@@ -187,7 +189,9 @@ def diversity(features) -> float:
     return float(distances.sum() / (n * (n - 1)))
 
 
-def per_class_quality(real_features, real_labels, fake_features, fake_labels, fake_predicted=None, class_names=None, k: int = 3):
+def per_class_quality(
+    real_features, real_labels, fake_features, fake_labels, fake_predicted=None, class_names=None, k: int = 3
+):
     """Fréchet distance, precision, recall and diversity ratio for every class.
 
     Parameters

@@ -140,7 +140,7 @@ class ConditionalGAN(keras.Model):
             if self.has_class_head and self.class_weight:
                 d_loss = d_loss + self.class_weight * self.sce(labels, real_classes)
         grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
-        self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
+        self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights, strict=True))
 
         noise = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
         with tf.GradientTape() as tape:
@@ -150,7 +150,7 @@ class ConditionalGAN(keras.Model):
             if self.has_class_head and self.class_weight:
                 g_loss = g_loss + self.class_weight * self.sce(labels, fake_classes)
         grads = tape.gradient(g_loss, self.generator.trainable_weights)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
+        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights, strict=True))
 
         self.trackers["d_loss"].update_state(d_loss)
         self.trackers["g_loss"].update_state(g_loss)

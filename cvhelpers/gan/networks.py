@@ -82,7 +82,12 @@ def build_generator(
     h0, w0 = image_shape[0] // 4, image_shape[1] // 4
     noise = keras.Input((latent_dim,), name="noise")
     labels = keras.Input((), dtype="int32", name="labels")
-    embedding = layers.Embedding(num_classes, embed_dim, embeddings_initializer=keras.initializers.RandomNormal(seed=seed), name="class_embedding")(labels)
+    embedding = layers.Embedding(
+        num_classes,
+        embed_dim,
+        embeddings_initializer=keras.initializers.RandomNormal(seed=seed),
+        name="class_embedding",
+    )(labels)
     x = layers.Concatenate(name="noise_and_class")([noise, embedding])
     x = layers.Dense(h0 * w0 * width, use_bias=False, kernel_initializer=_init(seed, 1), name="project")(x)
     x = layers.BatchNormalization(name="project_bn")(x)
@@ -150,7 +155,10 @@ def build_discriminator(
     labels = keras.Input((), dtype="int32", name="labels")
     x = images
     for index, filters in enumerate((width, 2 * width)):
-        x = wrap(layers.Conv2D(filters, 4, strides=2, padding="same", kernel_initializer=_init(seed, 10 + index), name=f"conv{index + 1}"))(x)
+        conv = layers.Conv2D(
+            filters, 4, strides=2, padding="same", kernel_initializer=_init(seed, 10 + index), name=f"conv{index + 1}"
+        )
+        x = wrap(conv)(x)
         x = layers.LeakyReLU(0.2, name=f"conv{index + 1}_lrelu")(x)
     features = layers.Flatten(name="flatten")(x)
     logit = wrap(layers.Dense(1, kernel_initializer=_init(seed, 20), name="real_fake"))(features)

@@ -65,7 +65,8 @@ def plot_class_grid(grid, class_names=None, title=None, size: float = 0.9):
         for c in range(cols):
             ax = axes[r, c]
             ax.imshow(grid[r, c], cmap="gray", vmin=0, vmax=255)
-            ax.set_xticks([]); ax.set_yticks([])
+            ax.set_xticks([])
+            ax.set_yticks([])
             for spine in ax.spines.values():
                 spine.set_visible(False)
         if class_names is not None:

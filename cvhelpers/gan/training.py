@@ -174,7 +174,9 @@ def train_conditional_gan(
         dataset = pipeline.make_dataset(x, y, batch_size, seed=seed, drop_remainder=True, repeat=True)
     gan = ConditionalGAN(
         build_generator(latent_dim, num_classes, width, seed=seed),
-        build_discriminator(num_classes, width, spectral_norm=spectral_norm, auxiliary_classifier=class_weight > 0, seed=seed),
+        build_discriminator(
+            num_classes, width, spectral_norm=spectral_norm, auxiliary_classifier=class_weight > 0, seed=seed
+        ),
         latent_dim=latent_dim, augment=augment, label_smoothing=label_smoothing, class_weight=class_weight, seed=seed,
     )
     gan.compile(
@@ -195,7 +197,9 @@ def train_conditional_gan(
             {"history": logs, "seconds": seconds, "steps": steps, "steps_per_second": steps / seconds},
             {
                 ".keras": gan.generator.save,
-                ".grids.npz": lambda path: np.savez_compressed(path, **{f"epoch_{k}": v for k, v in grid.grids.items()}),
+                ".grids.npz": lambda path: np.savez_compressed(
+                    path, **{f"epoch_{k}": v for k, v in grid.grids.items()}
+                ),
             },
         )
     return result
