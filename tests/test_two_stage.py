@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
-from cvhelpers import models, pipeline, train
+from cvhelpers import models, pipeline, train, two_stage
 from cvhelpers.models import encoder_of
 
 
@@ -98,8 +98,8 @@ def test_crt_folds_the_standardisation_into_the_classifier(long_tail, ce_model, 
     result = train.retrain_classifier(
         ce_model, x_train, y_train, x_val, y_val, epochs=1, batch_size=32, reinitialize=reinitialize, progress=False
     )
-    features = train._features(encoder_of(ce_model), x_val)
-    mean = train._features(encoder_of(ce_model), x_train).mean(axis=0)
+    features = two_stage._features(encoder_of(ce_model), x_val)
+    mean = two_stage._features(encoder_of(ce_model), x_train).mean(axis=0)
     logits = result.model.predict(x_val[..., None] / 255.0, verbose=0)
     kernel, bias = result.model.get_layer("classifier").get_weights()
     np.testing.assert_allclose(logits, features @ kernel + bias, rtol=1e-4, atol=1e-4)
