@@ -35,3 +35,18 @@ def tiny_images():
     x = rng.integers(0, 256, size=(60, 28, 28), dtype=np.uint8)
     y = np.repeat([0, 1, 2], [30, 20, 10])
     return x, y
+
+
+@pytest.fixture(scope="module")
+def camera():
+    from skimage import data
+
+    return data.camera()  # 512 x 512, uint8, bundled with scikit-image
+
+
+@pytest.fixture
+def labelled():
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(10), 6)
+    x = rng.integers(0, 256, size=(60, 8, 8), dtype=np.uint8)
+    return x, y

@@ -9,16 +9,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from cvhelpers import eda
-
-
-def constant(value=128, shape=(16, 20)):
-    return np.full(shape, value, dtype=np.uint8)
-
-
-def half_black_white(height=32, width=32):
-    image = np.zeros((height, width), dtype=np.uint8)
-    image[:, width // 2 :] = 255
-    return image
+from known_images import constant, half_black_white
 
 
 def test_rgb_and_float_inputs_give_the_same_luminance():

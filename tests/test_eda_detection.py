@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from cvhelpers import eda
-
-
-def constant(value=128, shape=(16, 20)):
-    return np.full(shape, value, dtype=np.uint8)
+from known_images import constant
 
 
 def test_haar_face_detector_finds_the_astronaut():

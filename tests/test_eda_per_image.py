@@ -6,12 +6,7 @@ import numpy as np
 from numpy.testing import assert_allclose, assert_array_equal
 
 from cvhelpers import eda
-
-
-def half_black_white(height=32, width=32):
-    image = np.zeros((height, width), dtype=np.uint8)
-    image[:, width // 2 :] = 255
-    return image
+from known_images import half_black_white
 
 
 def test_image_stats_agrees_with_the_single_functions():

@@ -3,27 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from numpy.testing import assert_allclose
 
 from cvhelpers import eda
-
-
-def constant(value=128, shape=(16, 20)):
-    return np.full(shape, value, dtype=np.uint8)
-
-
-def half_black_white(height=32, width=32):
-    image = np.zeros((height, width), dtype=np.uint8)
-    image[:, width // 2 :] = 255
-    return image
-
-
-@pytest.fixture(scope="module")
-def camera():
-    from skimage import data
-
-    return data.camera()  # 512 x 512, uint8, bundled with scikit-image
+from known_images import constant, half_black_white
 
 
 def test_constant_image_has_zero_contrast_edges_and_laplacian():

@@ -3,21 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from cvhelpers import eda
-
-
-def constant(value=128, shape=(16, 20)):
-    return np.full(shape, value, dtype=np.uint8)
-
-
-@pytest.fixture(scope="module")
-def camera():
-    from skimage import data
-
-    return data.camera()  # 512 x 512, uint8, bundled with scikit-image
+from known_images import constant
 
 
 def test_identical_images_are_duplicates_and_rotation_follows_the_contract(camera):

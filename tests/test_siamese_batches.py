@@ -9,14 +9,6 @@ keras = pytest.importorskip("keras")
 from cvhelpers import siamese  # noqa: E402
 
 
-@pytest.fixture
-def labelled():
-    rng = np.random.default_rng(0)
-    y = np.repeat(np.arange(10), 6)
-    x = rng.integers(0, 256, size=(60, 8, 8), dtype=np.uint8)
-    return x, y
-
-
 def test_pk_batches_hold_p_classes_of_k_images(labelled):
     x, y = labelled
     batches = siamese.PKBatches(x, y, p=4, k=3, steps=5, seed=1)

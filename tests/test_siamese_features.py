@@ -9,14 +9,6 @@ keras = pytest.importorskip("keras")
 from cvhelpers import siamese  # noqa: E402
 
 
-@pytest.fixture
-def labelled():
-    rng = np.random.default_rng(0)
-    y = np.repeat(np.arange(10), 6)
-    x = rng.integers(0, 256, size=(60, 8, 8), dtype=np.uint8)
-    return x, y
-
-
 def test_pixel_features_are_unit_vectors(labelled):
     x, _ = labelled
     f = siamese.pixel_features(x)
