@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# Kernel settings for this environment: figures inline, no C++ log in notebooks (cvhelpers/lab.py).
+# Kernel settings for this environment: figures inline, no C++ log in notebooks (cvhelpers/course/lab.py).
 KERNEL_CONFIG := $(VENV)/etc/ipython/ipython_kernel_config.py
 BUILD  := build
 
@@ -29,16 +29,16 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[course]"
 	touch $(STAMP)
 
-$(KERNEL_CONFIG): $(STAMP) cvhelpers/lab.py
-	$(BIN)/python -m cvhelpers.lab --install-kernel-config
+$(KERNEL_CONFIG): $(STAMP) cvhelpers/course/lab.py
+	$(BIN)/python -m cvhelpers.course.lab --install-kernel-config
 
 # Offline data: installs the Debian packages when root (or password-less sudo),
 # otherwise prints the command to run. With a network the loaders download instead.
 data: $(STAMP)
-	$(BIN)/python -m cvhelpers.sources --install
+	$(BIN)/python -m cvhelpers.data.sources --install
 
 run: setup
-	$(BIN)/python -m cvhelpers.runner --build-dir $(BUILD) --profile $(PROFILE) --seed $(SEED) \
+	$(BIN)/python -m cvhelpers.course.runner --build-dir $(BUILD) --profile $(PROFILE) --seed $(SEED) \
 		$(if $(NOTEBOOKS),--notebooks $(NOTEBOOKS))
 
 test: setup lint unit nbval
@@ -57,7 +57,7 @@ nbval: setup
 
 # JupyterLab on notebooks/ (also as root); prints the URL to open. Extra flags: make lab LAB_ARGS="--port 8899".
 lab: setup
-	$(BIN)/python -m cvhelpers.lab $(LAB_ARGS)
+	$(BIN)/python -m cvhelpers.course.lab $(LAB_ARGS)
 
 bench: setup
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[course,bench]"
@@ -73,7 +73,7 @@ lock:
 	rm -rf $(BUILD)/lock-venv && $(PYTHON) -m venv $(BUILD)/lock-venv
 	$(BUILD)/lock-venv/bin/pip install -q --upgrade pip
 	$(BUILD)/lock-venv/bin/pip install -q -e ".[course]"
-	$(BUILD)/lock-venv/bin/pip freeze --exclude-editable | grep -v '^cvhelpers' > constraints.txt
+	$(BUILD)/lock-venv/bin/pip freeze --all --exclude-editable | grep -v '^cvhelpers\|^pip==' > constraints.txt
 	rm -rf $(BUILD)/lock-venv
 
 clean:

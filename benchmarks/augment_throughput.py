@@ -34,7 +34,7 @@ The ratios are each Keras pipeline over the *faster* of the two albumentations
 pipelines. Rounds alternate between pipelines and the medians are reported,
 because a shared 2-core machine swings ±30 % from run to run.
 
-The training-cost part trains :func:`cvhelpers.models.small_cnn` on 28×28
+The training-cost part trains :func:`cvhelpers.training.models.small_cnn` on 28×28
 images for one epoch at a time, alternating runs without augmentation and
 with the policy in the tf.data pipeline, and reports the median images per
 second (and CPU seconds per image) of each.
@@ -60,8 +60,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from cvhelpers import augment, datasets, models  # noqa: E402
-from cvhelpers.results import atomic_write_text  # noqa: E402
+from cvhelpers import augment  # noqa: E402
+from cvhelpers import data as datasets  # noqa: E402
+from cvhelpers.course.results import atomic_write_text  # noqa: E402
+from cvhelpers.training import models  # noqa: E402
 
 OUTPUT = ROOT / "build" / "bench" / "augment_throughput.json"
 
@@ -236,7 +238,7 @@ def throughput(images, batch_size: int, rounds: int, per_image: bool, include_st
 # ---------------------------------------------------------------------------
 def training_cost(x, y, epochs_per_run: int, rounds: int, batch_size: int = 128) -> dict:
     """Median images/s of ``fit`` without and with the policy, alternating runs."""
-    from cvhelpers.pipeline import make_dataset
+    from cvhelpers.data.pipeline import make_dataset
 
     variants = {
         "none": None,

@@ -33,8 +33,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cvhelpers import datasets, eda  # noqa: E402
-from cvhelpers.results import atomic_write_text  # noqa: E402
+from cvhelpers import data as datasets  # noqa: E402
+from cvhelpers import eda  # noqa: E402
+from cvhelpers.course.results import atomic_write_text  # noqa: E402
 
 
 def _timed(timings: dict, name: str, function):

@@ -1,6 +1,6 @@
 """GAN training speed, and class-balanced against natural-proportion batches.
 
-1. Steps per second (warm: after tracing) of :class:`cvhelpers.gan.ConditionalGAN`
+1. Steps per second (warm: after tracing) of :class:`cvhelpers.methods.gan.ConditionalGAN`
    at batch 128 on Fashion-MNIST-LT, for the course generator (width 64, about
    0.3M parameters) and one the size of the TensorFlow DCGAN tutorial's
    (width 256), both with and without XLA (``jit_compile``). The median of
@@ -27,9 +27,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras
 import numpy as np
 
-from cvhelpers import gan, models, pipeline
-from cvhelpers.protocol import LongTailProtocol
-from cvhelpers.results import atomic_write_text
+from cvhelpers.course.results import atomic_write_text
+from cvhelpers.data import pipeline
+from cvhelpers.experiment import LongTailProtocol
+from cvhelpers.methods import gan
+from cvhelpers.training import models
 
 OUTPUT = Path(__file__).resolve().parent.parent / "build" / "bench" / "gan_steps.json"
 REPEATS = int(os.environ.get("BENCH_REPEATS", 3))

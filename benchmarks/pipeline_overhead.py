@@ -1,7 +1,7 @@
 """Input-pipeline overhead: the course's tf.data pipeline against in-memory tensors.
 
 The same small CNN trains for a few epochs on Fashion-MNIST-LT, fed either by
-``cvhelpers.pipeline.make_dataset`` (cache, shuffle, batch, prefetch) or by
+``cvhelpers.data.pipeline.make_dataset`` (cache, shuffle, batch, prefetch) or by
 ``model.fit`` on float32 tensors already in memory. The two feeds alternate
 and the median images/s of each is reported, because a shared 2-core machine
 swings by ±30 % from run to run. Target: the pipeline costs at most 5 %.
@@ -22,8 +22,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from cvhelpers import datasets, models, pipeline
-from cvhelpers.results import atomic_write_text
+from cvhelpers import data as datasets
+from cvhelpers.course.results import atomic_write_text
+from cvhelpers.data import pipeline
+from cvhelpers.training import models
 
 OUTPUT = Path(__file__).resolve().parent.parent / "build" / "bench" / "pipeline_overhead.json"
 REPEATS = int(os.environ.get("BENCH_REPEATS", 5))

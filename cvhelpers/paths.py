@@ -13,8 +13,8 @@ current folder.
 
 The environment variables that move one folder (``CVLAB_RESULTS_DIR``,
 ``CVLAB_MODEL_CACHE``, ``CVLAB_CACHE_DIR``) are read by the module that
-owns that folder (:mod:`cvhelpers.results`, :mod:`cvhelpers.cache`,
-:mod:`cvhelpers.glyphs`), not here.
+owns that folder (:mod:`cvhelpers.course.results`, :mod:`cvhelpers.cache`,
+:mod:`cvhelpers.data.glyphs`), not here.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Small plotting helpers shared by the notebooks (Matplotlib).
 
 Every function draws on a new figure (or a given ``ax``) and returns the
-figure, so notebooks can pass it to :func:`cvhelpers.results.save_figure`.
+figure, so notebooks can pass it to :func:`cvhelpers.course.results.save_figure`.
 """
 
 from __future__ import annotations

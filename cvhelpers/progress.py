@@ -8,7 +8,7 @@ one plain text line with the final count and time, which every viewer shows
 (JupyterLab, the executed copy, its HTML, GitHub). In a terminal or a script
 it is tqdm's usual text bar.
 
-Used by :func:`cvhelpers.train.fit`, the image-folder loader and the EDA
+Used by :func:`cvhelpers.training.trainer.fit`, the image-folder loader and the EDA
 statistics.
 """
 

@@ -9,7 +9,7 @@ least 4 points of balanced accuracy over cross-entropy.
 
 It also trains a hybrid first stage: cross-entropy on the oversampling +
 augmented copies batches plus a supervised contrastive term on two views
-(:class:`cvhelpers.supcon.SupConHybrid`), and runs cRT on it. And it runs the
+(:class:`cvhelpers.methods.supcon.SupConHybrid`), and runs cRT on it. And it runs the
 best recipe found (oversampling with augmented copies, a
 short phase at a tenth of the learning rate, then cRT) together with two
 controls: cross-entropy and the oracle given the same low-rate phase. The
@@ -40,10 +40,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
 
-from cvhelpers import augment, evaluation, losses, pipeline, sampling, train
-from cvhelpers.protocol import PROFILE_SETTINGS, LongTailProtocol, MethodResult
-from cvhelpers.results import atomic_write_text
-from cvhelpers.supcon import SupConHybrid
+from cvhelpers import augment, training
+from cvhelpers.course.results import atomic_write_text
+from cvhelpers.data import pipeline, sampling
+from cvhelpers.experiment import PROFILE_SETTINGS, LongTailProtocol, MethodResult
+from cvhelpers.methods.supcon import SupConHybrid
+from cvhelpers.metrics import classification as evaluation
+from cvhelpers.training import losses
 
 CRT_EPOCHS = 10  # as notebook 05
 STAGE2_EPOCHS = 2
@@ -136,11 +139,11 @@ def low_rate_then_crt(protocol, model):
     policy = augment.light_policy(seed=seed + 1000)
     fresh_copies = augment.oversample_with_augmented_copies(x, y, policy, epochs=LOW_LR_EPOCHS, seed=seed + 1000,
                                                             batch_size=batch)
-    tuned = train.fine_tune(model, fresh_copies, protocol.validation_dataset(), steps_per_epoch=len(y) // batch,
+    tuned = training.fine_tune(model, fresh_copies, protocol.validation_dataset(), steps_per_epoch=len(y) // batch,
                             epochs=LOW_LR_EPOCHS, num_classes=protocol.num_classes,
                             learning_rate=settings.learning_rate / 10, seed=seed, progress=False, cache=True)
-    fitted = train.retrain_classifier(tuned.model, x, y, protocol.x_val, protocol.y_val, epochs=CRT_EPOCHS, seed=seed,
-                                      progress=False, cache=True)
+    fitted = training.retrain_classifier(tuned.model, x, y, protocol.x_val, protocol.y_val, epochs=CRT_EPOCHS,
+                                          seed=seed, progress=False, cache=True)
     return tuned, fitted
 
 
@@ -161,8 +164,8 @@ def context_rich_recipe(protocol):
         "ros_aug_copies_cmo", mixed, loss=protocol.ce_loss(one_hot=True), one_hot=True, steps_per_epoch=len(y) // batch)
     name = "context-rich oversampling on augmented copies"
     out = {name: first}
-    crt = train.retrain_classifier(first.fit.model, x, y, protocol.x_val, protocol.y_val, epochs=CRT_EPOCHS, seed=seed,
-                                   progress=False, cache=True)
+    crt = training.retrain_classifier(first.fit.model, x, y, protocol.x_val, protocol.y_val, epochs=CRT_EPOCHS,
+                                       seed=seed, progress=False, cache=True)
     out[f"{name}, then cRT"] = protocol.evaluate_fit(name, crt)
     tuned, fitted = low_rate_then_crt(protocol, first.fit.model)
     out[f"{name}, low-lr phase"] = protocol.evaluate_fit(name, tuned)
@@ -193,7 +196,7 @@ def low_learning_rate_phase(protocol, first_stage, oracle_data):
     continued = {"cross-entropy": ("ce", x, y), "oracle": ("oracle", *oracle_data)}
     for label, (base, x_base, y_base) in continued.items():
         data = pipeline.make_dataset(x_base, y_base, batch, seed=seed + 1000)
-        tuned = train.fine_tune(first_stage[base], data, validation, steps_per_epoch=protocol.steps_per_epoch,
+        tuned = training.fine_tune(first_stage[base], data, validation, steps_per_epoch=protocol.steps_per_epoch,
                                 cache=True, **low_rate)
         name = f"{label}, continued at lr/10"
         out[name] = protocol.evaluate_fit(name, tuned)
@@ -214,7 +217,7 @@ def two_stage(protocol, first_stage, drw_weights):
                         ("ros_aug", "oversampling + augmented copies"),
                         ("ros_aug_supcon", "supervised contrastive hybrid")):
         name = f"cRT on the {label} model"
-        fitted = train.retrain_classifier(
+        fitted = training.retrain_classifier(
             first_stage[base], protocol.x_train, protocol.y_train, protocol.x_val, protocol.y_val, epochs=CRT_EPOCHS,
             sampling="balanced", seed=seed, progress=name, cache=True)
         out[name] = protocol.evaluate_fit(name, fitted)
@@ -222,10 +225,10 @@ def two_stage(protocol, first_stage, drw_weights):
                   learning_rate=settings.learning_rate / 10, seed=seed)
     validation = protocol.validation_dataset()
     balanced = pipeline.balanced_dataset(protocol.x_train, protocol.y_train, settings.batch_size, seed=seed)
-    fitted = train.fine_tune(ce_model, balanced, validation, progress="fine-tune, balanced",
+    fitted = training.fine_tune(ce_model, balanced, validation, progress="fine-tune, balanced",
                              cache=True, **stage2)
     out["fine-tune on balanced batches"] = protocol.evaluate_fit("ft_balanced", fitted)
-    fitted = train.deferred_reweighting(ce_model, protocol.train_dataset(), validation, drw_weights, progress="DRW",
+    fitted = training.deferred_reweighting(ce_model, protocol.train_dataset(), validation, drw_weights, progress="DRW",
                                         cache=True, **stage2)
     out["DRW (effective-number weights)"] = protocol.evaluate_fit("drw", fitted)
     return out

@@ -8,7 +8,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 import numpy as np
 import pytest
 
-from cvhelpers import datasets
+from cvhelpers import data as datasets
 
 
 @pytest.fixture(autouse=True)

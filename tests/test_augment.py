@@ -333,7 +333,7 @@ def test_oversample_augments_only_the_copies():
     dataset = augment.oversample_with_augmented_copies(
         x, y, SaltAndPepper(0.3, seed=0), epochs=2, seed=0, batch_size=16, num_classes=2
     )
-    from cvhelpers.sampling import balanced_epoch_indices
+    from cvhelpers.data.sampling import balanced_epoch_indices
 
     indices, is_copy = balanced_epoch_indices(y, epochs=2, seed=0)
     images = np.concatenate([b[0].numpy() for b in dataset])
@@ -356,7 +356,7 @@ def test_oversample_bad_arguments():
 
 def _cmo_inputs(batches=60, batch_size=32):
     """Long-tailed source images whose constant value names their class; an all-zero background of class 0."""
-    from cvhelpers.pipeline import make_dataset
+    from cvhelpers.data.pipeline import make_dataset
 
     y = np.repeat([0, 1, 2], [200, 20, 4])
     x = np.repeat(((y + 1) / 4.0)[:, None, None], 8, axis=1).repeat(8, axis=2).astype("float32")

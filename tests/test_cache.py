@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from cvhelpers import cache, models
-from cvhelpers.cache import CacheWarning, ModelCache, NotCacheable, describe, describe_model, key_of
+from cvhelpers import cache
+from cvhelpers.cache import CacheWarning, ModelCache, NotCacheable, describe, describe_model, fingerprint, key_of
+from cvhelpers.training import models
 
 
 def _halve(value):
@@ -562,13 +563,14 @@ def test_source_fingerprint_follows_the_package_modules_an_object_imports(monkey
     from cvhelpers import augment  # noqa: F401  (RandomGeometric lives in augment.warp, its kernel in augment.xla)
 
     layer = augment.RandomGeometric(seed=0)
-    modules = cache._with_imports({type(layer).__module__})
+    modules = fingerprint._with_imports({type(layer).__module__})
     assert {"cvhelpers.augment.warp", "cvhelpers.augment.xla", "cvhelpers.augment._keras_private"} <= modules
-    assert "cvhelpers.cache" not in cache._with_imports({"cvhelpers.glyphs"})  # storage cannot change a model
+    # storage cannot change a model
+    assert not any(name.startswith("cvhelpers.cache") for name in fingerprint._with_imports({"cvhelpers.data.glyphs"}))
     before = describe(layer)
-    getsource = cache.inspect.getsource
+    getsource = fingerprint.inspect.getsource
     monkeypatch.setattr(
-        cache.inspect, "getsource",
+        fingerprint.inspect, "getsource",
         lambda module: getsource(module) + ("\n# edited" if module.__name__ == "cvhelpers.augment.xla" else ""),
     )
     assert describe(layer) != before  # an edit to the warp kernel retrains models that used the layer

@@ -1,6 +1,6 @@
 import pytest
 
-from cvhelpers import config
+from cvhelpers.course import config
 
 
 def test_env_param_reads_and_converts(monkeypatch):

@@ -7,7 +7,7 @@ import pandas as pd
 from PIL import Image
 
 from cvhelpers import eda
-from cvhelpers.datasets import load_image_folder
+from cvhelpers.data import load_image_folder
 
 
 def test_exif_written_by_pillow_is_read_back(tmp_path):

@@ -1,4 +1,4 @@
-"""Tests for cvhelpers.faces: the online face loaders."""
+"""Tests for cvhelpers.data.faces: the online face loaders."""
 
 import urllib.error
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-import cvhelpers.faces
-from cvhelpers.datasets import DataSourceError
+import cvhelpers.data.faces
+from cvhelpers.data import DataSourceError
 
 
 def test_faces_offline_error_names_the_fetcher(monkeypatch):
@@ -19,11 +19,11 @@ def test_faces_offline_error_names_the_fetcher(monkeypatch):
     monkeypatch.setattr(skdatasets, "fetch_olivetti_faces", offline)
     monkeypatch.setattr(skdatasets, "fetch_lfw_people", offline)
     with pytest.raises(DataSourceError, match="fetch_olivetti_faces"):
-        cvhelpers.faces.load_faces("olivetti")
+        cvhelpers.data.faces.load_faces("olivetti")
     with pytest.raises(DataSourceError, match="fetch_lfw_people"):
-        cvhelpers.faces.load_faces("lfw")
+        cvhelpers.data.faces.load_faces("lfw")
     with pytest.raises(ValueError, match="name"):
-        cvhelpers.faces.load_faces("mnist")
+        cvhelpers.data.faces.load_faces("mnist")
 
 
 def test_faces_converts_to_uint8(monkeypatch):
@@ -33,7 +33,7 @@ def test_faces_converts_to_uint8(monkeypatch):
 
     fake = SimpleNamespace(images=np.full((2, 4, 4), 0.5, np.float32), target=np.array([0, 1]))
     monkeypatch.setattr(skdatasets, "fetch_olivetti_faces", lambda **kwargs: fake)
-    faces = cvhelpers.faces.load_faces("olivetti")
+    faces = cvhelpers.data.faces.load_faces("olivetti")
     assert faces.images.dtype == np.uint8 and (faces.images == 128).all()
     assert_allclose(faces.labels, [0, 1])
 
@@ -64,8 +64,8 @@ def test_faces_if_available_offline_is_quiet_and_skips_the_fetcher(monkeypatch, 
     monkeypatch.setattr(skdatasets, "fetch_lfw_people", not_cached)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert cvhelpers.faces.faces_if_available("olivetti", timeout=0.5) is None
-        assert cvhelpers.faces.faces_if_available("lfw") is None
+        assert cvhelpers.data.faces.faces_if_available("olivetti", timeout=0.5) is None
+        assert cvhelpers.data.faces.faces_if_available("lfw") is None
     assert len(cache_reads) == 2  # the cache was read, nothing downloaded
     assert hosts == [(("ndownloader.figshare.com", 443), 0.5), (("ndownloader.figshare.com", 443), 3.0)]
     assert capsys.readouterr().out == ""
@@ -92,8 +92,8 @@ def test_faces_if_available_returns_the_cached_set(monkeypatch):
     monkeypatch.setattr(socket, "create_connection", no_network)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        faces = cvhelpers.faces.faces_if_available("olivetti")
-    assert isinstance(faces, cvhelpers.faces.FaceSet)
+        faces = cvhelpers.data.faces.faces_if_available("olivetti")
+    assert isinstance(faces, cvhelpers.data.faces.FaceSet)
     assert faces.images.dtype == np.uint8 and (faces.images == 128).all()
     assert_allclose(faces.labels, [0, 1])
     assert [call["download_if_missing"] for call in calls] == [False]
@@ -117,22 +117,22 @@ def test_faces_if_available_downloads_when_the_server_answers(monkeypatch, tmp_p
 
     monkeypatch.setattr(skdatasets, "fetch_lfw_people", fetch)
     monkeypatch.setattr(socket, "create_connection", lambda *args, **kwargs: contextlib.nullcontext())
-    faces = cvhelpers.faces.faces_if_available("lfw", data_home=tmp_path)
+    faces = cvhelpers.data.faces.faces_if_available("lfw", data_home=tmp_path)
     assert faces.names == ("a", "b") and calls == [False, True]
     # A download that fails after the server answered still gives None, not an error.
     monkeypatch.setattr(skdatasets, "fetch_lfw_people", lambda **kwargs: (_ for _ in ()).throw(OSError("reset")))
-    assert cvhelpers.faces.faces_if_available("lfw", data_home=tmp_path) is None
+    assert cvhelpers.data.faces.faces_if_available("lfw", data_home=tmp_path) is None
 
 
 @pytest.mark.parametrize("timeout", [0, -1.0, float("inf"), float("nan"), "3", None, True])
 def test_faces_if_available_rejects_bad_timeout(timeout):
     with pytest.raises(ValueError, match="timeout"):
-        cvhelpers.faces.faces_if_available("olivetti", timeout=timeout)
+        cvhelpers.data.faces.faces_if_available("olivetti", timeout=timeout)
 
 
 def test_faces_if_available_rejects_bad_name():
     with pytest.raises(ValueError, match="name.*'olivetti' or 'lfw'"):
-        cvhelpers.faces.faces_if_available("mnist")
+        cvhelpers.data.faces.faces_if_available("mnist")
 
 
 def test_load_faces_cache_only_error_says_so(monkeypatch):
@@ -146,5 +146,5 @@ def test_load_faces_cache_only_error_says_so(monkeypatch):
 
     monkeypatch.setattr(skdatasets, "fetch_olivetti_faces", not_cached)
     with pytest.raises(DataSourceError, match="not in scikit-learn's cache"):
-        cvhelpers.faces.load_faces("olivetti", download_if_missing=False)
+        cvhelpers.data.faces.load_faces("olivetti", download_if_missing=False)
     assert seen == [False]

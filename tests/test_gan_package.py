@@ -1,10 +1,12 @@
-"""Tests for the layout of cvhelpers.gan: re-exports, Keras registration, and the cache key's modules."""
+"""Tests for the layout of cvhelpers.methods.gan: re-exports, Keras registration, and the cache key's modules."""
 
 import keras
 import numpy as np
 import pytest
 
-from cvhelpers import cache, gan
+from cvhelpers import cache
+from cvhelpers.cache import fingerprint
+from cvhelpers.methods import gan
 
 PUBLIC = [
     "build_generator",
@@ -55,24 +57,24 @@ def test_conditional_gan_keeps_its_keras_registration(tmp_path):
 @pytest.mark.parametrize(
     "edited, retrains",
     [
-        ("cvhelpers.gan.networks", True),
-        ("cvhelpers.gan.model", True),
-        ("cvhelpers.gan.diffaugment", True),
-        ("cvhelpers.gan.training", True),
-        ("cvhelpers.pipeline", True),  # the GAN's batches come from it
+        ("cvhelpers.methods.gan.networks", True),
+        ("cvhelpers.methods.gan.model", True),
+        ("cvhelpers.methods.gan.diffaugment", True),
+        ("cvhelpers.methods.gan.training", True),
+        ("cvhelpers.data.pipeline", True),  # the GAN's batches come from it
         ("cvhelpers.eda.pixels", False),
-        ("cvhelpers.cache", False),
+        ("cvhelpers.cache.store", False),
     ],
 )
 def test_the_gan_key_follows_the_modules_that_decide_the_gan(monkeypatch, edited, retrains):
     import cvhelpers.eda  # noqa: F401  (so the unrelated module is loaded)
 
     before = cache.source_fingerprint(gan.train_conditional_gan)
-    getsource = cache.inspect.getsource
+    getsource = fingerprint.inspect.getsource
 
     def edited_source(module):
         text = getsource(module)
         return text + "\n# edited\n" if module.__name__ == edited else text
 
-    monkeypatch.setattr(cache.inspect, "getsource", edited_source)
+    monkeypatch.setattr(fingerprint.inspect, "getsource", edited_source)
     assert (cache.source_fingerprint(gan.train_conditional_gan) != before) is retrains

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cvhelpers import image_folder
+from cvhelpers.data import image_folder
 
 
 def _tree_fingerprint(root: Path):

@@ -15,7 +15,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from cvhelpers import lab, runner
+from cvhelpers.course import lab, runner
 
 PLOT = "import matplotlib.pyplot as plt\nfigure, ax = plt.subplots(figsize=(2, 2))\nax.plot([0, 1])\n"
 
@@ -24,7 +24,7 @@ PLOT = "import matplotlib.pyplot as plt\nfigure, ax = plt.subplots(figsize=(2, 2
 def _environment_has_the_kernel_settings():
     path = lab.kernel_config_path()
     assert path.is_file() and path.read_text() == lab.KERNEL_CONFIG, (
-        f"{path} is missing or stale; run `make setup` (or python -m cvhelpers.lab --install-kernel-config)"
+        f"{path} is missing or stale; run `make setup` (or python -m cvhelpers.course.lab --install-kernel-config)"
     )
 
 
@@ -78,7 +78,7 @@ def test_runner_shows_figures_inline_and_names_cells_with_noise(tmp_path, monkey
         folder / "01_clean.ipynb",
         (
             "import tensorflow as tf\nimport keras\n"
-            "from cvhelpers import results\nfrom cvhelpers.progress import progress_bar"
+            "from cvhelpers.course import results\nfrom cvhelpers.progress import progress_bar"
         ),
         PLOT + "results.save_figure('01_clean', 'line', figure)",
         "for _ in progress_bar(range(5), desc='steps'):\n    pass",
@@ -87,7 +87,8 @@ def test_runner_shows_figures_inline_and_names_cells_with_noise(tmp_path, monkey
     noisy = _write(
         folder / "02_noisy.ipynb",
         "import warnings\nwarnings.warn('a deliberate warning')",
-        PLOT + "from cvhelpers import results\nresults.save_figure('02_noisy', 'line', figure)\nplt.close(figure)",
+        PLOT + "from cvhelpers.course import results\n"
+        "results.save_figure('02_noisy', 'line', figure)\nplt.close(figure)",
         "from pathlib import Path\nPath('/tmp/figure.png')",
     )
     runs = runner.run_notebooks([clean, noisy], tmp_path / "build")
@@ -153,7 +154,7 @@ def test_make_lab_serves_a_kernel_that_draws_inline(tmp_path):
     environment = {**os.environ, "MPLBACKEND": "Agg", "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
                    "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTER_DATA_DIR": str(tmp_path / "data")}
     server = subprocess.Popen(
-        [sys.executable, "-m", "cvhelpers.lab", "--no-browser", "--port", str(port), "--token", token],
+        [sys.executable, "-m", "cvhelpers.course.lab", "--no-browser", "--port", str(port), "--token", token],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=environment, text=True,
     )
     base = f"http://127.0.0.1:{port}"

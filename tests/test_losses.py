@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from cvhelpers import losses
+from cvhelpers.training import losses
 
 RNG = np.random.default_rng(0)
 LOGITS = RNG.normal(size=(6, 4)).astype(np.float32) * 2
@@ -114,12 +114,3 @@ def test_choose_tau_finds_the_prior_correction():
     assert best in (0.5, 1.0)
     with pytest.raises(ValueError, match="taus"):
         losses.choose_tau(logits, y, priors, taus=[])
-
-
-def test_tfa_names_are_importable_from_losses():
-    from cvhelpers import metric_losses
-
-    for name in ("TripletSemiHardLoss", "TripletHardLoss", "ContrastiveLoss", "SigmoidFocalCrossEntropy",
-                 "triplet_semihard_loss", "triplet_hard_loss", "contrastive_loss", "sigmoid_focal_crossentropy"):
-        assert hasattr(losses, name), name
-    assert losses.TripletSemiHardLoss is metric_losses.TripletSemiHardLoss

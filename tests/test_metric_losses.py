@@ -1,4 +1,4 @@
-"""Tests for cvhelpers.metric_losses: TFA-compatible metric-learning losses."""
+"""Tests for cvhelpers.methods.metric_losses: TFA-compatible metric-learning losses."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ from numpy.testing import assert_allclose
 
 keras = pytest.importorskip("keras")
 
-from cvhelpers import metric_losses as ml  # noqa: E402
+from cvhelpers.methods import metric_losses as ml  # noqa: E402
 
 
 def _np(value):

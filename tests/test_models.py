@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from cvhelpers import models
+from cvhelpers.training import models
 
 
 def test_small_cnn_shapes_and_named_parts():

@@ -4,7 +4,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from cvhelpers import notebook_checks
+from cvhelpers.course import notebook_checks
 
 PNG = "iVBORw0KGgo="
 

@@ -2,7 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from cvhelpers import cache, datasets, glyphs, paths, results
+from cvhelpers import cache, paths
+from cvhelpers.course import results
+from cvhelpers.data import glyphs
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 
@@ -49,7 +51,6 @@ def test_the_folders_of_each_module_follow_the_rule(tmp_path, monkeypatch):
     assert results.results_dir() == root / "build" / "results"
     assert cache.default_cache_dir() == root / "build" / "models"
     assert glyphs.default_cache_dir() == root / "data" / "cache"
-    assert datasets.default_manifest_path().parent == root / "data"
 
     # An installed package: the build folder is under the current folder, glyphs go to ~/.cache.
     installed = tmp_path / "site-packages"

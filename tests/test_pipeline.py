@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from cvhelpers import pipeline
+from cvhelpers.data import pipeline
 
 
 def _collect(dataset, batches=None):

@@ -6,8 +6,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pytest
 
-from cvhelpers import results, runner
-from cvhelpers.notebook_checks import check_html_in_browser
+from cvhelpers.course import results, runner
+from cvhelpers.course.notebook_checks import check_html_in_browser
 
 
 @pytest.fixture

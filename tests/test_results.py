@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from cvhelpers import results
+from cvhelpers.course import results
 
 
 def test_record_writes_json_and_merges(tmp_path):

@@ -3,7 +3,7 @@ import json
 import nbformat
 import pytest
 
-from cvhelpers import runner
+from cvhelpers.course import runner
 
 
 def _notebook(path, *cells):
@@ -22,7 +22,7 @@ def _notebook(path, *cells):
 def course(tmp_path):
     folder = tmp_path / "notebooks"
     folder.mkdir()
-    record = "from cvhelpers import results\nresults.record(NAME, {'seed': SEED, 'profile': PROFILE})"
+    record = "from cvhelpers.course import results\nresults.record(NAME, {'seed': SEED, 'profile': PROFILE})"
     _notebook(folder / "00_a.ipynb", ("SEED = 0\nPROFILE = 'course'\nNAME = '00_a'", ["parameters"]), (record, None))
     _notebook(folder / "01_b.ipynb", ("SEED = 0\nPROFILE = 'course'\nNAME = '01_b'", ["parameters"]), (record, None))
     return folder

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.utils.class_weight import compute_class_weight
 
-from cvhelpers import sampling
+from cvhelpers.data import sampling
 
 Y = np.repeat([0, 1, 2, 3], [600, 200, 50, 10])
 

@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from cvhelpers import augment, models, selfsup
+from cvhelpers import augment
+from cvhelpers.methods import selfsup
+from cvhelpers.training import models
 
 
 def numpy_nt_xent(z1, z2, temperature):

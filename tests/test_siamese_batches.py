@@ -1,4 +1,4 @@
-"""Tests for cvhelpers.siamese.batches: the P×K and pair samplers, make_pairs."""
+"""Tests for cvhelpers.methods.siamese.batches: the P×K and pair samplers, make_pairs."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ from numpy.testing import assert_allclose
 
 keras = pytest.importorskip("keras")
 
-from cvhelpers import siamese  # noqa: E402
+from cvhelpers.methods import siamese  # noqa: E402
 
 
 def test_pk_batches_hold_p_classes_of_k_images(labelled):

@@ -1,4 +1,4 @@
-"""Tests for cvhelpers.siamese.episodes: N-way k-shot episodes, their accuracy and CI."""
+"""Tests for cvhelpers.methods.siamese.episodes: N-way k-shot episodes, their accuracy and CI."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ from numpy.testing import assert_allclose
 
 keras = pytest.importorskip("keras")
 
-from cvhelpers import siamese  # noqa: E402
+from cvhelpers.methods import siamese  # noqa: E402
 
 
 @pytest.mark.parametrize("k_shot,n_query", [(1, 1), (5, 2)])

@@ -1,11 +1,11 @@
-"""Tests for cvhelpers.siamese.experiment: one_shot_experiment (and fit_triplet through it)."""
+"""Tests for cvhelpers.methods.siamese.experiment: one_shot_experiment (and fit_triplet through it)."""
 
 import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
 
-from cvhelpers import siamese  # noqa: E402
+from cvhelpers.methods import siamese  # noqa: E402
 
 
 def _fake_faces(people=12, photos=8, side=32, seed=0):

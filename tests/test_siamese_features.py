@@ -1,4 +1,4 @@
-"""Tests for cvhelpers.siamese.features: the raw-pixel baseline."""
+"""Tests for cvhelpers.methods.siamese.features: the raw-pixel baseline."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ from numpy.testing import assert_allclose
 
 keras = pytest.importorskip("keras")
 
-from cvhelpers import siamese  # noqa: E402
+from cvhelpers.methods import siamese  # noqa: E402
 
 
 def test_pixel_features_are_unit_vectors(labelled):

@@ -1,4 +1,4 @@
-"""Tests for cvhelpers.siamese.networks: the embedding network and the pair model."""
+"""Tests for cvhelpers.methods.siamese.networks: the embedding network and the pair model."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ from numpy.testing import assert_allclose
 
 keras = pytest.importorskip("keras")
 
-from cvhelpers import siamese  # noqa: E402
+from cvhelpers.methods import siamese  # noqa: E402
 
 
 def test_embedding_network_is_normalized_and_seeded():

@@ -1,10 +1,10 @@
 from pathlib import Path
 
-from cvhelpers import datasets, glyphs, sources
+from cvhelpers.data import fashion_mnist, glyphs, sources
 
 
 def test_the_debian_paths_live_in_sources_and_the_loaders_use_them():
-    assert datasets.FASHION_MNIST_DEBIAN_DIR is sources.FASHION_MNIST_DEBIAN_DIR
+    assert fashion_mnist.FASHION_MNIST_DEBIAN_DIR is sources.FASHION_MNIST_DEBIAN_DIR
     assert glyphs.NOTO_DIR is sources.NOTO_DIR
     by_name = {source.name: Path(source.path) for source in sources.SOURCES}
     assert by_name["fashion-mnist"].parent == sources.FASHION_MNIST_DEBIAN_DIR

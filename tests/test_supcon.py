@@ -1,12 +1,16 @@
-"""Supervised contrastive loss against NumPy and NT-Xent; the hybrid model under train.fit."""
+"""Supervised contrastive loss against NumPy and NT-Xent; the hybrid model under training.fit."""
 
 import keras
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from cvhelpers import augment, evaluation, models, pipeline, selfsup, train
-from cvhelpers.supcon import SupConHybrid, supervised_contrastive_loss
+from cvhelpers import augment, training
+from cvhelpers.data import pipeline
+from cvhelpers.methods import selfsup
+from cvhelpers.methods.supcon import SupConHybrid, supervised_contrastive_loss
+from cvhelpers.metrics import classification as evaluation
+from cvhelpers.training import models
 
 
 def numpy_supcon(labels, embeddings, temperature):
@@ -95,7 +99,7 @@ def test_hybrid_trains_under_fit_tracks_both_losses_and_caches(tmp_path):
     kwargs = dict(epochs=8, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), num_classes=3,
                   optimizer=lambda: keras.optimizers.Adam(1e-2), cache=True, cache_dir=tmp_path,
                   progress=False)
-    result = train.fit(build, data, validation, **kwargs)
+    result = training.fit(build, data, validation, **kwargs)
     history = result.history
     for name in ("loss", "supervised_contrastive", "val_loss"):
         assert len(history[name]) == 8 and history[name][-1] < history[name][0], name
@@ -104,7 +108,7 @@ def test_hybrid_trains_under_fit_tracks_both_losses_and_caches(tmp_path):
     assert logits.shape == (96, 3)
     assert_allclose(logits, evaluation.predict_logits(result.model.network, x), rtol=1e-6)
     assert (logits.argmax(1) == y).mean() > 0.9  # the bars are easy: 1.0 by epoch 5 with or without the term
-    again = train.fit(build, data, validation, **kwargs)
+    again = training.fit(build, data, validation, **kwargs)
     assert again.from_cache
     assert_allclose(evaluation.predict_logits(again.model, x), logits, rtol=1e-5, atol=1e-6)
 
@@ -113,5 +117,5 @@ def test_hybrid_network_feeds_classifier_retraining():
     x, y = _tiny_data(1)
     network = models.small_cnn((28, 28, 1), 3, width=4, feature_dim=8, seed=0)
     hybrid = SupConHybrid(network, augment.light_policy(seed=0))
-    retrained = train.retrain_classifier(hybrid.network, x, y, x, y, epochs=1, seed=0, progress=False)
+    retrained = training.retrain_classifier(hybrid.network, x, y, x, y, epochs=1, seed=0, progress=False)
     assert evaluation.predict_logits(retrained.model, x).shape == (96, 3)

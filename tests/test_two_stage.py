@@ -5,8 +5,10 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
-from cvhelpers import models, pipeline, train, two_stage
-from cvhelpers.models import encoder_of
+from cvhelpers import training
+from cvhelpers.data import pipeline
+from cvhelpers.training import models, two_stage
+from cvhelpers.training.models import encoder_of
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +30,7 @@ def long_tail(fashion):
 @pytest.fixture(scope="module")
 def ce_model(long_tail):
     x_train, y_train, x_val, y_val = long_tail
-    result = train.fit(
+    result = training.fit(
         lambda: models.small_cnn(num_classes=4, width=4, feature_dim=16, seed=0),
         pipeline.make_dataset(x_train, y_train, 32, seed=0),
         pipeline.make_dataset(x_val, y_val, 64, shuffle=False),
@@ -40,7 +42,7 @@ def ce_model(long_tail):
 @pytest.mark.parametrize("batch_size", [40, 43, 128])
 def test_balanced_batches_are_balanced(batch_size):
     y = np.repeat(np.arange(4), [500, 100, 20, 3])
-    batches = train.balanced_batch_indices(y, batch_size, steps=30, seed=0)
+    batches = training.balanced_batch_indices(y, batch_size, steps=30, seed=0)
     assert batches.shape == (30, batch_size) and batches.dtype == np.int64
     for batch in batches:
         counts = np.bincount(y[batch], minlength=4)
@@ -52,27 +54,28 @@ def test_balanced_batches_are_balanced(batch_size):
 
 def test_balanced_batches_walk_through_each_class_before_repeating():
     y = np.repeat(np.arange(2), [100, 10])
-    batches = train.balanced_batch_indices(y, 10, steps=2, seed=1)  # 10 draws of class 1: each image once
+    batches = training.balanced_batch_indices(y, 10, steps=2, seed=1)  # 10 draws of class 1: each image once
     drawn = batches.ravel()[y[batches.ravel()] == 1]
     assert sorted(drawn.tolist()) == list(range(100, 110))
-    assert_array_equal(batches, train.balanced_batch_indices(y, 10, steps=2, seed=1))
+    assert_array_equal(batches, training.balanced_batch_indices(y, 10, steps=2, seed=1))
 
 
 def test_balanced_batches_check_arguments():
     y = np.repeat(np.arange(4), 5)
     with pytest.raises(ValueError, match="batch_size"):
-        train.balanced_batch_indices(y, 3, 1)
+        training.balanced_batch_indices(y, 3, 1)
     with pytest.raises(ValueError, match="steps"):
-        train.balanced_batch_indices(y, 8, 0)
+        training.balanced_batch_indices(y, 8, 0)
     with pytest.raises(ValueError, match="y must"):
-        train.balanced_batch_indices(np.zeros((2, 2)), 8, 1)
+        training.balanced_batch_indices(np.zeros((2, 2)), 8, 1)
 
 
 def test_crt_changes_only_the_classifier(long_tail, ce_model):
     x_train, y_train, x_val, y_val = long_tail
     before = [w.copy() for w in encoder_of(ce_model).get_weights()]
     classifier_before = [w.copy() for w in ce_model.get_layer("classifier").get_weights()]
-    result = train.retrain_classifier(ce_model, x_train, y_train, x_val, y_val, epochs=3, batch_size=32, progress=False)
+    result = training.retrain_classifier(
+        ce_model, x_train, y_train, x_val, y_val, epochs=3, batch_size=32, progress=False)
     for old, new in zip(before, encoder_of(result.model).get_weights(), strict=True):
         assert_array_equal(old, new)  # bit-identical
     for old, new in zip(before, encoder_of(ce_model).get_weights(), strict=True):
@@ -85,7 +88,8 @@ def test_crt_changes_only_the_classifier(long_tail, ce_model):
 
 def test_crt_raises_tail_recall_on_the_training_classes(long_tail, ce_model):
     x_train, y_train, x_val, y_val = long_tail
-    result = train.retrain_classifier(ce_model, x_train, y_train, x_val, y_val, epochs=8, batch_size=32, progress=False)
+    result = training.retrain_classifier(
+        ce_model, x_train, y_train, x_val, y_val, epochs=8, batch_size=32, progress=False)
     predicted_before = np.argmax(ce_model.predict(x_val[..., None] / 255.0, verbose=0), axis=1)
     predicted_after = np.argmax(result.model.predict(x_val[..., None] / 255.0, verbose=0), axis=1)
     rarest = y_val == 3
@@ -95,7 +99,7 @@ def test_crt_raises_tail_recall_on_the_training_classes(long_tail, ce_model):
 @pytest.mark.parametrize("reinitialize", [True, False])
 def test_crt_folds_the_standardisation_into_the_classifier(long_tail, ce_model, reinitialize):
     x_train, y_train, x_val, y_val = long_tail
-    result = train.retrain_classifier(
+    result = training.retrain_classifier(
         ce_model, x_train, y_train, x_val, y_val, epochs=1, batch_size=32, reinitialize=reinitialize, progress=False
     )
     features = two_stage._features(encoder_of(ce_model), x_val)
@@ -109,29 +113,29 @@ def test_crt_folds_the_standardisation_into_the_classifier(long_tail, ce_model, 
 def test_retrain_classifier_checks_arguments(long_tail, ce_model):
     x_train, y_train, x_val, y_val = long_tail
     with pytest.raises(ValueError, match="sampling"):
-        train.retrain_classifier(ce_model, x_train, y_train, x_val, y_val, sampling="uniform")
+        training.retrain_classifier(ce_model, x_train, y_train, x_val, y_val, sampling="uniform")
     with pytest.raises(ValueError, match="matching lengths"):
-        train.retrain_classifier(ce_model, x_train, y_train[:-1], x_val, y_val)
+        training.retrain_classifier(ce_model, x_train, y_train[:-1], x_val, y_val)
 
 
 def test_copy_model_copies_weights_and_can_freeze_the_encoder(ce_model):
-    frozen = train.copy_model(ce_model, train_encoder=False)
+    frozen = training.copy_model(ce_model, train_encoder=False)
     assert frozen is not ce_model and len(frozen.trainable_weights) == 2
     for a, b in zip(frozen.get_weights(), ce_model.get_weights(), strict=True):
         assert_array_equal(a, b)
     with pytest.raises(TypeError, match="train_encoder"):
-        train.copy_model(ce_model, train_encoder="no")
+        training.copy_model(ce_model, train_encoder="no")
 
 
 def test_fine_tune_and_drw_leave_the_first_stage_untouched(long_tail, ce_model):
     x_train, y_train, x_val, y_val = long_tail
     weights = [w.copy() for w in ce_model.get_weights()]
     validation = pipeline.make_dataset(x_val, y_val, 64, shuffle=False)
-    tuned = train.fine_tune(
+    tuned = training.fine_tune(
         ce_model, pipeline.balanced_dataset(x_train, y_train, 32, seed=0), validation,
         epochs=1, steps_per_epoch=5, num_classes=4, progress=False,
     )
-    drw = train.deferred_reweighting(
+    drw = training.deferred_reweighting(
         ce_model, pipeline.make_dataset(x_train, y_train, 32, seed=0), validation,
         {0: 0.1, 1: 0.3, 2: 1.0, 3: 2.0}, epochs=1, num_classes=4, progress=False,
     )
@@ -140,20 +144,20 @@ def test_fine_tune_and_drw_leave_the_first_stage_untouched(long_tail, ce_model):
     for a, b in zip(weights, ce_model.get_weights(), strict=True):
         assert_array_equal(a, b)
     with pytest.raises(TypeError, match="class_weight"):
-        train.deferred_reweighting(ce_model, validation, validation, [1, 2], epochs=1, num_classes=4)
+        training.deferred_reweighting(ce_model, validation, validation, [1, 2], epochs=1, num_classes=4)
 
 
 def test_second_stages_are_cached_by_the_weights_they_start_from(ce_model, long_tail):
     # The conftest points the model cache at a fresh folder for every test.
     x_train, y_train, x_val, y_val = long_tail
-    other = train.clone_with_weights(ce_model)
+    other = training.clone_with_weights(ce_model)
     other.get_layer("classifier").set_weights([w + 1.0 for w in other.get_layer("classifier").get_weights()])
-    encoder_changed = train.clone_with_weights(ce_model)
+    encoder_changed = training.clone_with_weights(ce_model)
     kernel = encoder_changed.trainable_weights[0]
     kernel.assign(kernel * 1.01)
 
     def crt(model, reinitialize=True):
-        return train.retrain_classifier(model, x_train, y_train, x_val, y_val, epochs=1, reinitialize=reinitialize,
+        return training.retrain_classifier(model, x_train, y_train, x_val, y_val, epochs=1, reinitialize=reinitialize,
                                         cache=True, progress=False)
 
     assert not crt(ce_model).from_cache

@@ -26,7 +26,7 @@ def augment_batch(layer, images, draws: int = 4):
     -------
     ndarray of shape (draws, n, h, w, c), float32 in the layer's output range
     """
-    from cvhelpers.pipeline import to_float_images
+    from cvhelpers.data.pipeline import to_float_images
 
     if isinstance(draws, bool) or not isinstance(draws, int) or draws < 1:
         raise ValueError(f"draws must be an int >= 1, got {draws!r}")
@@ -51,7 +51,7 @@ def gallery(layer, images, draws: int = 4, title: str | None = None, size: float
     """
     import matplotlib.pyplot as plt
 
-    from cvhelpers.pipeline import to_float_images
+    from cvhelpers.data.pipeline import to_float_images
 
     originals = to_float_images(images)
     outputs = augment_batch(layer, originals, draws)
@@ -86,7 +86,7 @@ def technique_gallery(techniques: dict, image, draws: int = 4, size: float = 1.1
     """
     import matplotlib.pyplot as plt
 
-    from cvhelpers.pipeline import to_float_images
+    from cvhelpers.data.pipeline import to_float_images
 
     if not techniques:
         raise ValueError("techniques is empty")
@@ -131,7 +131,7 @@ def parameter_gallery(make_layer, values, images, label: str = "", draws: int = 
     """
     import matplotlib.pyplot as plt
 
-    from cvhelpers.pipeline import to_float_images
+    from cvhelpers.data.pipeline import to_float_images
 
     image = np.asarray(images)
     if image.ndim in (2, 3) and not (image.ndim == 3 and image.shape[0] == 1 and image.shape[-1] not in (1, 3, 4)):

@@ -2,7 +2,7 @@
 
 :func:`light_policy`, :func:`strong_policy` and :func:`standard_policy`
 return ``keras.Sequential`` models ready for
-:func:`cvhelpers.pipeline.make_dataset`'s ``augment``, or to put inside a
+:func:`cvhelpers.data.pipeline.make_dataset`'s ``augment``, or to put inside a
 model; :func:`stock_standard_policy` is the standard policy built from stock
 Keras layers only (the throughput benchmark's baseline).
 """

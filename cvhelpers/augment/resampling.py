@@ -16,9 +16,9 @@ def oversample_with_augmented_copies(
 ):
     """Class-balanced epochs in which only the *copies* are augmented.
 
-    Composes :func:`cvhelpers.sampling.balanced_epoch_indices` (every epoch
+    Composes :func:`cvhelpers.data.sampling.balanced_epoch_indices` (every epoch
     draws the same number of images per class; a tail image drawn again is a
-    copy) with :func:`cvhelpers.pipeline.indexed_dataset` (augment the draws
+    copy) with :func:`cvhelpers.data.pipeline.indexed_dataset` (augment the draws
     flagged as copies). Originals are shown as they are, so the model still
     sees every real image; the repeats of rare images look different each
     time instead of being exact duplicates. Used in notebook 03.
@@ -43,8 +43,8 @@ def oversample_with_augmented_copies(
         labels)``. Train with ``model.fit(dataset, epochs=epochs,
         steps_per_epoch=len(y) // batch_size)``.
     """
-    from cvhelpers.pipeline import indexed_dataset
-    from cvhelpers.sampling import balanced_epoch_indices
+    from cvhelpers.data.pipeline import indexed_dataset
+    from cvhelpers.data.sampling import balanced_epoch_indices
 
     if augment is None or not callable(augment):
         raise TypeError(f"augment must be a Keras layer or a callable, got {augment!r}")
@@ -80,7 +80,7 @@ def context_rich_oversampling(
     y : ndarray of shape (n,), int
     background : tf.data.Dataset
         Batches ``(images (b, h, w, c), labels)`` with integer or one-hot
-        labels, e.g. :func:`cvhelpers.pipeline.make_dataset` (the paper) or
+        labels, e.g. :func:`cvhelpers.data.pipeline.make_dataset` (the paper) or
         :func:`oversample_with_augmented_copies` (the course's best
         recipe). The result ends when it ends.
     augment : callable, optional
@@ -101,7 +101,7 @@ def context_rich_oversampling(
     """
     import tensorflow as tf
 
-    from cvhelpers.pipeline import balanced_dataset
+    from cvhelpers.data.pipeline import balanced_dataset
 
     if not isinstance(background, tf.data.Dataset):
         raise TypeError(f"background must be a tf.data.Dataset of (images, labels) batches, got {background!r}")

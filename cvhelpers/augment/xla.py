@@ -104,7 +104,7 @@ def xla_compiled(augment):
     warp's gathers inside the later steps (random erasing above all), and
     the standard policy took about 1.5 ms of CPU per 224×224 RGB image
     instead of about 1.05 ms. Pass the result as ``augment`` to
-    :func:`cvhelpers.pipeline.make_dataset`. Random draws differ from the
+    :func:`cvhelpers.data.pipeline.make_dataset`. Random draws differ from the
     uncompiled layer's (XLA picks its own random-number algorithm) but are
     still reproducible from the seeds. Not for the label-mixing layers
     (``MixUp``, ``CutMix``).

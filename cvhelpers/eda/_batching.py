@@ -3,7 +3,7 @@
 Every statistic accepts either one array of shape ``(n, h, w)`` or
 ``(n, h, w, c)`` (a batch, e.g. Fashion-MNIST), or a list of arrays of shape
 ``(h, w)`` or ``(h, w, c)`` with varied sizes (e.g.
-:attr:`cvhelpers.datasets.ImageFolder.images` without ``size``). ``c`` is 1
+:attr:`cvhelpers.data.ImageFolder.images` without ``size``). ``c`` is 1
 (gray), 3 (RGB) or 4 (RGBA); pixels are ``uint8`` in [0, 255] or floats in
 [0, 1]. The private helpers here check such input (:func:`_check_array`,
 :func:`_check_labels`), cut it into batches of equal shape
@@ -11,7 +11,7 @@ Every statistic accepts either one array of shape ``(n, h, w)`` or
 function in input order (:func:`_map`), with BLAS held to one thread. They
 also convert a batch to float in [0, 1], compositing RGBA over a white
 background before any statistic is taken, as
-:func:`cvhelpers.datasets.load_image_folder` does for ``mode="RGB"``
+:func:`cvhelpers.data.load_image_folder` does for ``mode="RGB"``
 (:func:`_to_float`), and take its Rec. 601 luminance (:func:`_luminance`,
 :data:`LUMA_WEIGHTS`), so the work is vectorised with NumPy over whole
 batches and no statistic loops over pixels in Python.
@@ -114,7 +114,7 @@ def _map(images, function: Callable, name: str = "images", dtype=np.float64) -> 
 def _to_float(batch: np.ndarray, background=(1.0, 1.0, 1.0)) -> np.ndarray:
     """uint8 or float batch -> float32 in [0, 1]; RGBA composited over ``background``.
 
-    Not :func:`cvhelpers.pipeline.to_float_images`: that one divides by 255
+    Not :func:`cvhelpers.data.pipeline.to_float_images`: that one divides by 255
     and leaves floats as they are; this one multiplies by float32(1/255)
     (126 of the 256 uint8 values then differ by one float32 ulp, so sharing
     one rule would change the EDA statistics in their last bits) and clips

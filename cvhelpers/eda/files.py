@@ -3,7 +3,7 @@
 Question 9 of notebook 01: :func:`read_exif` reads camera, date, GPS,
 orientation and resolution with Pillow and never raises for one bad file.
 :func:`file_problems` splits the files that
-:func:`cvhelpers.datasets.load_image_folder` skipped into real problems
+:func:`cvhelpers.data.load_image_folder` skipped into real problems
 (corrupt, truncated or empty images) and other files (sounds, text).
 """
 

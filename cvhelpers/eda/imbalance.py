@@ -2,7 +2,7 @@
 
 Question 7 of notebook 01: :func:`effective_number` is Cui et al.'s (2019)
 effective number of samples, (1 - beta^n) / (1 - beta) (defined in
-:mod:`cvhelpers.sampling`, where the class weights use it, and re-exported
+:mod:`cvhelpers.data.sampling`, where the class weights use it, and re-exported
 here), and
 :func:`imbalance_table` lists each class's count, share, effective number
 and class-balanced weight, sorted head to tail, with the imbalance ratio in
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from cvhelpers.data.sampling import effective_number
 from cvhelpers.eda._batching import _check_labels
-from cvhelpers.sampling import effective_number
 
 __all__ = [
     "effective_number",

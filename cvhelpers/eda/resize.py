@@ -3,7 +3,7 @@
 :func:`resize_batch` area-resizes a batch (or a list of varied sizes) to one
 size with two small matrix products per batch, so a batch of equal-sized
 images is resized in one NumPy call; it is used for class means and
-perceptual hashes here and by :mod:`cvhelpers.siamese`. :func:`limit_size`
+perceptual hashes here and by :mod:`cvhelpers.methods.siamese`. :func:`limit_size`
 shrinks large photos with OpenCV before any statistic is taken, keeping the
 aspect ratio.
 """

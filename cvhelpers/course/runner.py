@@ -1,0 +1,449 @@
+"""Execute the course's notebooks in order and write the report (``make run``).
+
+Each notebook is executed with papermill into ``build/notebooks/``, with the
+profile, seed and any other parameters injected after its ``parameters``
+cell, and rendered to HTML. The run stops at the first notebook that fails
+and prints the failing cell and its error. Afterwards ``build/report.md`` and
+``build/report.html`` gather every notebook's recorded results
+(:mod:`cvhelpers.course.results`), figures and run time.
+
+Command line::
+
+    python -m cvhelpers.course.runner                      # all notebooks, course profile
+    python -m cvhelpers.course.runner --notebooks 03 04    # a subset, by number prefix
+    python -m cvhelpers.course.runner --profile full --seed 1 --param EPOCHS=20
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import platform
+import resource
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from cvhelpers import paths
+from cvhelpers.course import notebook_checks
+from cvhelpers.course import results as results_module
+
+__all__ = ["NotebookRun", "find_notebooks", "run_notebooks", "write_report", "main"]
+
+
+@dataclass
+class NotebookRun:
+    """The outcome of executing one notebook."""
+
+    name: str
+    seconds: float
+    ok: bool
+    error: str = ""
+    #: Largest resident memory of any kernel finished so far in this run (MiB).
+    peak_memory_mib: float = float("nan")
+    finished_at: str = ""
+    #: What a student would find wrong in the executed copy (see :mod:`cvhelpers.course.notebook_checks`).
+    problems: tuple = ()
+
+    @property
+    def clean(self) -> bool:
+        """Ran without error and shows every figure, no file path and no log noise."""
+        return self.ok and not self.problems
+
+
+def find_notebooks(notebooks_dir, selection=None) -> list[Path]:
+    """The notebooks in ``notebooks_dir`` in name order, optionally a subset.
+
+    Parameters
+    ----------
+    notebooks_dir : path-like
+    selection : sequence of str, optional
+        Name prefixes such as ``["03", "04"]`` or full stems; ``None`` or empty
+        selects all.
+
+    Raises
+    ------
+    ValueError
+        If a selection matches no notebook.
+    """
+    notebooks = sorted(
+        path for path in Path(notebooks_dir).glob("*.ipynb") if not path.name.startswith(".")
+    )
+    if not selection:
+        return notebooks
+    chosen = []
+    for prefix in selection:
+        matches = [path for path in notebooks if path.stem.startswith(prefix)]
+        if not matches:
+            names = ", ".join(path.stem for path in notebooks)
+            raise ValueError(f"no notebook matches {prefix!r}; available: {names}")
+        chosen.extend(match for match in matches if match not in chosen)
+    return sorted(chosen)
+
+
+def _peak_child_memory_mib() -> float:
+    # ru_maxrss is in KiB on Linux: the largest finished child (kernel) so far.
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
+
+
+def _render_html(notebook, html_path: Path) -> None:
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter().from_notebook_node(notebook)
+    results_module.atomic_write_text(html_path, body)
+
+
+def _saved_figures(results_dir: Path, name: str, since: float) -> int:
+    """How many figures the notebook saved (``results/<name>/*.png`` written since ``since``)."""
+    folder = results_dir / name
+    return sum(1 for path in folder.glob("*.png") if path.stat().st_mtime >= since) if folder.is_dir() else 0
+
+
+def check_executed(notebook, name: str, html_path: Path, results_dir: Path, since: float) -> tuple:
+    """The problems a student would see in an executed notebook and its HTML.
+
+    Every figure the run saved must be shown inline exactly once, no output
+    may be a file path or log noise, and every image in the HTML must load in
+    headless Chromium.
+
+    Parameters
+    ----------
+    notebook : nbformat.NotebookNode
+        The executed notebook.
+    name : str
+        Its stem: figures are counted under ``results_dir/<name>/``.
+    html_path : Path
+        Its rendered HTML.
+    results_dir : Path
+    since : float
+        When it started (``time.time()``): only figures written since count.
+
+    Returns
+    -------
+    tuple of str
+        ``"cell N: ..."`` for each problem; empty when clean.
+    """
+    expected = _saved_figures(results_dir, name, since)
+    problems = [str(problem) for problem in notebook_checks.check_outputs(notebook, expected)]
+    shown = notebook_checks.count_images(notebook)
+    try:
+        page = notebook_checks.check_html_in_browser(html_path)
+    except (FileNotFoundError, RuntimeError) as error:
+        problems.append(f"browser check: {error}")
+    else:
+        if page.broken or page.images < shown:
+            problems.append(f"browser check: {page.broken} of {page.images} images in {html_path.name} do not load")
+    return tuple(problems)
+
+
+def _describe_failure(error) -> str:
+    """The failing cell's source and its error, from a papermill exception."""
+    lines = []
+    cell_index = getattr(error, "exec_count", None) or getattr(error, "cell_index", None)
+    source = getattr(error, "source", None)
+    if cell_index is not None:
+        lines.append(f"failing cell: {cell_index}")
+    if source:
+        lines.append("--- cell source ---")
+        lines.append(source.rstrip())
+    ename, evalue = getattr(error, "ename", None), getattr(error, "evalue", None)
+    lines.append("--- error ---")
+    lines.append(f"{ename}: {evalue}" if ename else str(error))
+    return "\n".join(lines)
+
+
+def run_notebooks(
+    notebooks,
+    build_dir,
+    parameters: dict | None = None,
+    kernel_name: str = "python3",
+    progress: bool | None = None,
+) -> list[NotebookRun]:
+    """Execute notebooks in order; stop at the first failure.
+
+    Parameters
+    ----------
+    notebooks : sequence of Path
+    build_dir : path-like
+        Executed copies go to ``build_dir/notebooks/`` (``.ipynb`` and
+        ``.html``), results to ``build_dir/results/``.
+    parameters : dict, optional
+        Injected into each notebook's ``parameters`` cell, and exported as
+        ``CVLAB_<NAME>`` environment variables for the kernel.
+    kernel_name : str, default="python3"
+    progress : bool, optional
+        Papermill's per-cell progress bar; default on when stdout is a TTY.
+
+    Returns
+    -------
+    list of NotebookRun
+        One per executed notebook; the last one failed if any did.
+    """
+    from cvhelpers.course import lab
+
+    build_dir = Path(build_dir)
+    out_dir = build_dir / "notebooks"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    try:  # figures inline, no C++ log in the notebooks (see cvhelpers.course.lab)
+        lab.install_kernel_config()
+    except FileExistsError as error:
+        print(f"warning: {error}", file=sys.stderr)
+    parameters = dict(parameters or {})
+    environment = {f"CVLAB_{key.upper()}": str(value) for key, value in parameters.items()}
+    environment["CVLAB_RESULTS_DIR"] = str((build_dir / "results").resolve())
+    saved_environment = {key: os.environ.get(key) for key in environment}
+    os.environ.update(environment)  # the kernel inherits the runner's environment
+    try:
+        return _run_all(notebooks, build_dir, out_dir, parameters, kernel_name, progress)
+    finally:
+        for key, value in saved_environment.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _run_all(notebooks, build_dir, out_dir, parameters, kernel_name, progress):
+    import nbformat
+    import papermill
+
+    if progress is None:
+        progress = sys.stdout.isatty()
+
+    runs = []
+    for position, notebook in enumerate(notebooks, start=1):
+        print(f"[{position}/{len(notebooks)}] {notebook.stem} ...", flush=True)
+        output = out_dir / notebook.name
+        started_at = time.time()
+        started = time.perf_counter()
+        ok, message = True, ""
+        try:
+            papermill.execute_notebook(
+                str(notebook),
+                str(output),
+                parameters=parameters,
+                kernel_name=kernel_name,
+                cwd=str(notebook.parent),
+                progress_bar=progress,
+                log_output=False,
+            )
+        except papermill.PapermillExecutionError as error:
+            ok, message = False, _describe_failure(error)
+        seconds = time.perf_counter() - started
+        run = NotebookRun(
+            notebook.stem, seconds, ok, message, _peak_child_memory_mib(), time.strftime("%Y-%m-%d %H:%M:%S")
+        )
+        runs.append(run)
+        if output.is_file():
+            executed = nbformat.read(output, as_version=4)
+            _render_html(executed, output.with_suffix(".html"))
+            if ok:
+                run.problems = check_executed(
+                    executed, notebook.stem, output.with_suffix(".html"), build_dir / "results", started_at
+                )
+        status = "done" if run.clean else ("FAILED" if not ok else "done, but its outputs need fixing")
+        print(f"[{position}/{len(notebooks)}] {notebook.stem} {status} in {seconds:.1f} s", flush=True)
+        for problem in run.problems:
+            print(f"  {notebook.stem} {problem}", file=sys.stderr, flush=True)
+        if not ok:
+            print(message, file=sys.stderr, flush=True)
+            break
+    _save_run_times(build_dir, runs)
+    return runs
+
+
+def _save_run_times(build_dir: Path, runs) -> None:
+    """Merge these runs' times into ``build/run_times.json`` (subset runs keep the rest)."""
+    path = build_dir / "run_times.json"
+    times = json.loads(path.read_text()) if path.is_file() else {}
+    for run in runs:
+        times[run.name] = {
+            "seconds": round(run.seconds, 1),
+            "ok": run.ok,
+            "output_problems": len(run.problems),
+            "peak_memory_so_far_mib": round(run.peak_memory_mib, 1),
+            "finished_at": run.finished_at,
+        }
+    results_module.atomic_write_text(path, json.dumps(dict(sorted(times.items())), indent=2) + "\n")
+
+
+# ---------------------------------------------------------------------------
+# The report
+# ---------------------------------------------------------------------------
+
+
+def _versions() -> dict:
+    from importlib import metadata
+
+    versions = {"python": platform.python_version(), "platform": platform.platform()}
+    for package in ("tensorflow", "keras", "numpy", "scikit-learn", "imbalanced-learn", "pandas"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    return versions
+
+
+def _flatten(values: dict, prefix: str = "") -> dict:
+    flat = {}
+    for key, value in values.items():
+        if key.startswith("_"):
+            continue
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, prefix=f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def _format_value(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list) and len(value) > 12:
+        return f"[{len(value)} values]"
+    return str(value)
+
+
+def _result_tables(record: dict):
+    """A record as (title, DataFrame) pairs: one table per dict-of-dicts, one for scalars."""
+    import pandas as pd
+
+    tables, scalars = [], {}
+    for key, value in record.items():
+        if key.startswith("_"):
+            continue
+        if isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
+            frame = pd.DataFrame.from_dict(value, orient="index")
+            tables.append((key, frame.map(_format_value)))
+        elif isinstance(value, dict):
+            scalars.update(_flatten(value, prefix=f"{key}."))
+        else:
+            scalars[key] = value
+    if scalars:
+        frame = pd.DataFrame({"value": [_format_value(v) for v in scalars.values()]}, index=list(scalars))
+        tables.insert(0, ("results", frame))
+    return tables
+
+
+def write_report(build_dir) -> tuple[Path, Path]:
+    """Write ``report.md`` and a self-contained ``report.html`` into ``build_dir``.
+
+    The report has the run times, every notebook's recorded results with its
+    figures (embedded as base64 in the HTML), and the versions used.
+    """
+    import base64
+    import html
+
+    import pandas as pd
+
+    build_dir = Path(build_dir)
+    records = results_module.load_all(build_dir / "results")
+    times_path = build_dir / "run_times.json"
+    times = json.loads(times_path.read_text()) if times_path.is_file() else {}
+    versions = _versions()
+
+    md = ["# cvlab course report", ""]
+    parts = ["<h1>cvlab course report</h1>"]
+    if times:
+        frame = pd.DataFrame.from_dict(times, orient="index")
+        frame.index.name = "notebook"
+        total = sum(entry["seconds"] for entry in times.values())
+        md += ["## Run times", "", frame.to_markdown(), "", f"Total: {total:.0f} s", ""]
+        parts += [
+            "<h2 id='run-times'>Run times</h2>",
+            frame.to_html(border=0),
+            f"<p>Total: {total:.0f} s</p>",
+        ]
+    md += ["## Results", ""]
+    parts += ["<h2 id='results'>Results</h2>"]
+    if not records:
+        md += ["No results recorded yet.", ""]
+        parts += ["<p>No results recorded yet.</p>"]
+    for name, record in records.items():
+        md += [f"### {name}", ""]
+        parts += [f"<h3 id='{html.escape(name)}'>{html.escape(name)}</h3>"]
+        for title, table in _result_tables(record):
+            md += [f"**{title}**", "", table.to_markdown(), ""]
+            parts += [f"<h4>{html.escape(title)}</h4>", table.to_html(border=0)]
+        for figure in sorted((build_dir / "results" / name).glob("*.png")):
+            relative = figure.relative_to(build_dir)
+            md += [f"![{figure.stem}]({relative.as_posix()})", ""]
+            encoded = base64.b64encode(figure.read_bytes()).decode("ascii")
+            parts += [
+                f"<figure><img alt='{html.escape(figure.stem)}' src='data:image/png;base64,{encoded}'>"
+                f"<figcaption>{html.escape(figure.stem)}</figcaption></figure>"
+            ]
+    version_table = pd.DataFrame({"version": versions})
+    md += ["## Versions", "", version_table.to_markdown(), ""]
+    parts += ["<h2 id='versions'>Versions</h2>", version_table.to_html(border=0)]
+
+    style = (
+        "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
+        "table{border-collapse:collapse;margin:.5em 0}td,th{padding:.2em .6em;border-bottom:1px solid #ddd;"
+        "text-align:right}img{max-width:100%}figcaption{color:#666;font-size:.9em}"
+    )
+    page = (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>cvlab course report</title>"
+        f"<style>{style}</style></head><body>" + "\n".join(parts) + "</body></html>\n"
+    )
+    md_path = results_module.atomic_write_text(build_dir / "report.md", "\n".join(md))
+    html_path = results_module.atomic_write_text(build_dir / "report.html", page)
+    return md_path, html_path
+
+
+def _parse_param(text: str):
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"--param takes NAME=VALUE, got {text!r}")
+    name, raw = text.split("=", 1)
+    try:
+        value = ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        value = raw
+    return name.strip().upper(), value
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Execute the cvlab notebooks and write the report.")
+    parser.add_argument("--notebooks", nargs="*", default=None, help="number prefixes, e.g. 03 04")
+    parser.add_argument("--notebooks-dir", default=str(paths.notebooks_dir()))
+    parser.add_argument("--build-dir", default=str(paths.build_dir()))
+    parser.add_argument("--profile", default=None, choices=["course", "full"])
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--param", action="append", type=_parse_param, default=[], help="NAME=VALUE")
+    args = parser.parse_args(argv)
+
+    selection = [item for entry in (args.notebooks or []) for item in entry.replace(",", " ").split()]
+    try:
+        notebooks = find_notebooks(args.notebooks_dir, selection)
+    except ValueError as error:
+        parser.error(str(error))
+    if not notebooks:
+        parser.error(f"no notebooks in {args.notebooks_dir}")
+    parameters = dict(args.param)
+    if args.profile is not None:
+        parameters["PROFILE"] = args.profile
+    if args.seed is not None:
+        parameters["SEED"] = args.seed
+
+    started = time.perf_counter()
+    runs = run_notebooks(notebooks, args.build_dir, parameters)
+    md_path, html_path = write_report(args.build_dir)
+    failed = [run for run in runs if not run.ok]
+    unclean = [run for run in runs if run.ok and run.problems]
+    print(
+        f"{len(runs) - len(failed)} of {len(notebooks)} notebooks ran in "
+        f"{time.perf_counter() - started:.0f} s; report: {html_path}"
+    )
+    for run in unclean:
+        print(f"{run.name}: {len(run.problems)} output problems:", file=sys.stderr)
+        for problem in run.problems:
+            print(f"  {problem}", file=sys.stderr)
+    return 1 if failed or unclean else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

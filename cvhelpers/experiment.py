@@ -1,0 +1,275 @@
+"""The shared protocol that notebooks 03-06 compare methods by.
+
+* Data: Fashion-MNIST-LT (imbalance ratio 100, exponential profile), a
+  stratified validation split taken from the long-tailed training data, and
+  the balanced test set (1,000 per class).
+* The same model (:func:`cvhelpers.training.models.small_cnn`), epochs, optimizer,
+  batch size and seed for every method; only the method changes.
+* Model choice and early stopping use balanced accuracy on the validation
+  split; the test set is only evaluated.
+* The *oracle* is the same model trained on a balanced sample of the same
+  total size, drawn from the images that Fashion-MNIST-LT left out.
+
+Example
+-------
+>>> protocol = LongTailProtocol.fashion_mnist_lt()                 # doctest: +SKIP
+>>> result = protocol.train("ce", protocol.train_dataset(), loss=protocol.ce_loss())  # doctest: +SKIP
+>>> result.report.summary["balanced_accuracy"]                     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+
+import keras
+import numpy as np
+
+from cvhelpers import data as datasets
+from cvhelpers import training
+from cvhelpers.data import pipeline
+from cvhelpers.metrics import classification as evaluation
+from cvhelpers.training import losses, models
+
+__all__ = ["Settings", "MethodResult", "LongTailProtocol", "PROFILE_SETTINGS"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that is held fixed across methods; the defaults are the course profile."""
+
+    epochs: int = 8
+    batch_size: int = 128
+    learning_rate: float = 1e-3
+    width: int = 32
+    feature_dim: int = 128
+    val_fraction: float = 0.1
+    seed: int = 0
+
+
+#: The course profile fits notebooks 03 and 04 in 5 minutes each on 2 cores;
+#: the full profile trains longer and repeats over seeds.
+PROFILE_SETTINGS = {
+    "course": Settings(),
+    "full": Settings(epochs=15),
+}
+
+
+@dataclass
+class MethodResult:
+    """One method's trained model, test report and cost."""
+
+    name: str
+    report: evaluation.EvaluationReport
+    fit: training.FitResult | None
+    seconds: float
+    logits: np.ndarray = field(repr=False, default=None)
+
+    @property
+    def summary(self) -> dict:
+        return self.report.summary
+
+
+@dataclass
+class LongTailProtocol:
+    """Train/validation/test arrays plus the fixed settings.
+
+    Attributes
+    ----------
+    x_train, y_train : ndarray (n, 28, 28) uint8, (n,) int64
+        The long-tailed training data minus the validation split.
+    x_val, y_val : ndarray
+        Stratified validation split of the long-tailed data.
+    x_test, y_test : ndarray
+        The balanced test set.
+    counts : dict of int to int
+        Training images per class after the split.
+    class_names : list of str
+    settings : Settings
+    x_pool, y_pool : ndarray
+        Fashion-MNIST training images not in the long-tailed set (for the oracle).
+    """
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    counts: dict
+    class_names: list
+    settings: Settings
+    x_pool: np.ndarray = field(repr=False)
+    y_pool: np.ndarray = field(repr=False)
+    description: str = ""
+
+    @classmethod
+    def fashion_mnist_lt(
+        cls,
+        settings: Settings | None = None,
+        imbalance_ratio: float = 100,
+        class_order: str = "label",
+        data: datasets.FashionMNIST | None = None,
+    ) -> LongTailProtocol:
+        """Build the protocol on Fashion-MNIST-LT (the committed split)."""
+        from sklearn.model_selection import train_test_split
+
+        settings = settings or Settings()
+        data = data or datasets.load_fashion_mnist()
+        lt, (x_test, y_test) = datasets.load_fashion_mnist_lt(
+            imbalance_ratio=imbalance_ratio, class_order=class_order, data=data
+        )
+        x_train, x_val, y_train, y_val = train_test_split(
+            lt.x, lt.y.astype(np.int64), test_size=settings.val_fraction, stratify=lt.y, random_state=settings.seed
+        )
+        num_classes = len(data.class_names)
+        counts = {c: int(n) for c, n in enumerate(np.bincount(y_train, minlength=num_classes))}
+        unused = np.setdiff1d(np.arange(len(data.y_train)), lt.indices)
+        return cls(
+            x_train, y_train, x_val, y_val, x_test, y_test.astype(np.int64), counts, list(data.class_names),
+            settings, data.x_train[unused], data.y_train[unused].astype(np.int64),
+            description=f"fashion-mnist-lt r={imbalance_ratio:g} order={class_order}",
+        )
+
+    # -- data ---------------------------------------------------------------
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    @property
+    def priors(self) -> np.ndarray:
+        """Training class frequencies, shape (C,), float32.
+
+        :func:`cvhelpers.training.losses.class_priors` of :attr:`counts`.
+        """
+        return losses.class_priors(self.counts, self.num_classes)
+
+    @property
+    def head_tail(self):
+        """The 3 largest and the 3 smallest classes."""
+        return evaluation.head_tail_classes(self.counts, 3)
+
+    @property
+    def steps_per_epoch(self) -> int:
+        """Batches in one pass over the long-tailed training set."""
+        return int(np.ceil(len(self.y_train) / self.settings.batch_size))
+
+    def train_dataset(self, augment=None, one_hot: bool = False, seed: int | None = None):
+        """The long-tailed training data as shuffled batches."""
+        return pipeline.make_dataset(
+            self.x_train, self.y_train, self.settings.batch_size, seed=self._seed(seed), augment=augment,
+            num_classes=self.num_classes if one_hot else None,
+        )
+
+    def validation_dataset(self, one_hot: bool = False):
+        return pipeline.make_dataset(
+            self.x_val, self.y_val, 512, shuffle=False, num_classes=self.num_classes if one_hot else None
+        )
+
+    def oracle_data(self, seed: int | None = None):
+        """A balanced sample of the same total size as the training data.
+
+        Drawn from the Fashion-MNIST images the long-tailed set left out,
+        plus the long-tailed training images, never the validation images.
+        """
+        rng = np.random.default_rng(self._seed(seed))
+        per_class = len(self.y_train) // self.num_classes
+        x_all = np.concatenate([self.x_train, self.x_pool])
+        y_all = np.concatenate([self.y_train, self.y_pool])
+        chosen = np.concatenate(
+            [rng.choice(np.flatnonzero(y_all == c), per_class, replace=False) for c in range(self.num_classes)]
+        )
+        return x_all[chosen], y_all[chosen]
+
+    def _seed(self, seed):
+        return self.settings.seed if seed is None else seed
+
+    # -- training -----------------------------------------------------------
+    def build_model(self, seed: int | None = None):
+        """A fresh :func:`small_cnn` with the protocol's width, seeded."""
+        settings = self.settings
+        return lambda: models.small_cnn(
+            (28, 28, 1), self.num_classes, settings.width, settings.feature_dim, seed=self._seed(seed)
+        )
+
+    def ce_loss(self, one_hot: bool = False):
+        if one_hot:
+            return keras.losses.CategoricalCrossentropy(from_logits=True)
+        return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+    def train(
+        self,
+        name: str,
+        train_data,
+        *,
+        loss,
+        one_hot: bool = False,
+        class_weight=None,
+        steps_per_epoch: int | None = None,
+        seed: int | None = None,
+        cache: bool = True,
+        strategy=None,
+        epochs: int | None = None,
+        build_model=None,
+    ) -> MethodResult:
+        """Train one method under the protocol and evaluate it on the test set.
+
+        Parameters
+        ----------
+        name : str
+            Method name, for the progress bar and the result; a label only:
+            the model cache is keyed by what is trained.
+        train_data : tf.data.Dataset
+        loss : keras loss
+        one_hot : bool
+            Whether ``train_data`` has one-hot labels (validation then too).
+        class_weight, steps_per_epoch, strategy
+            Passed to :func:`cvhelpers.training.trainer.fit`.
+        seed : int, optional
+            Default the protocol's seed.
+        cache : bool, default=True
+            Reuse a model trained earlier on the same data with the same
+            loss, weights, steps and model (:func:`cvhelpers.training.trainer.fit`).
+        epochs : int, optional
+            Override the protocol's epochs (e.g. a cheaper sweep).
+        build_model : callable, optional
+            Returns a fresh model; default :meth:`build_model` (the protocol's
+            CNN). For a method that wraps that CNN in its own training step,
+            e.g. :class:`cvhelpers.methods.supcon.SupConHybrid`.
+        """
+        seed = self._seed(seed)
+        epochs = epochs or self.settings.epochs
+        started = time.perf_counter()
+        result = training.fit(
+            build_model or self.build_model(seed),
+            train_data,
+            self.validation_dataset(one_hot),
+            epochs=epochs,
+            loss=loss,
+            num_classes=self.num_classes,
+            optimizer=lambda: keras.optimizers.Adam(self.settings.learning_rate),
+            steps_per_epoch=steps_per_epoch or self.steps_per_epoch,
+            class_weight=class_weight,
+            seed=seed,
+            strategy=strategy,
+            cache=cache,
+            progress=name,
+        )
+        return self.evaluate_fit(name, result, seconds=time.perf_counter() - started)
+
+    def evaluate_fit(self, name: str, fit_result: training.FitResult, seconds: float | None = None) -> MethodResult:
+        """Evaluate a model trained outside :meth:`train` (e.g. a second stage) on the test set.
+
+        ``seconds`` defaults to the fit's own training time.
+        """
+        logits = evaluation.predict_logits(fit_result.model, self.x_test)
+        seconds = fit_result.seconds if seconds is None else seconds
+        return MethodResult(name, self.evaluate_logits(logits), fit_result, seconds, logits)
+
+    def evaluate_logits(self, logits) -> evaluation.EvaluationReport:
+        """The full report on the test set for test-set logits (n_test, C)."""
+        return evaluation.classification_report(self.y_test, logits, self.class_names, self.counts)
+
+    def with_settings(self, **changes) -> LongTailProtocol:
+        """A copy of the protocol with some settings changed (e.g. ``seed=1``)."""
+        return replace(self, settings=replace(self.settings, **changes))

@@ -1,0 +1,51 @@
+"""Tests for cvhelpers.experiment: evaluating models trained outside the protocol."""
+
+import numpy as np
+import pytest
+from sklearn.metrics import balanced_accuracy_score
+
+keras = pytest.importorskip("keras")
+
+from cvhelpers import training  # noqa: E402
+from cvhelpers.experiment import LongTailProtocol, Settings  # noqa: E402
+from cvhelpers.metrics import classification as evaluation  # noqa: E402
+from cvhelpers.training import models  # noqa: E402
+
+
+def _tiny_protocol(num_classes=6, per_class=4, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.arange(num_classes), per_class).astype(np.int64)
+    x = rng.integers(0, 256, (len(y), 28, 28), dtype=np.uint8)
+    counts = {c: per_class for c in range(num_classes)}
+    names = [f"class {c}" for c in range(num_classes)]
+    return LongTailProtocol(x, y, x, y, x, y, counts, names, Settings(width=4, feature_dim=8), x[:0], y[:0])
+
+
+def test_evaluate_fit_reports_the_model_on_the_test_set():
+    protocol = _tiny_protocol()
+    model = models.small_cnn((28, 28, 1), 6, width=4, feature_dim=8, seed=0)
+    fitted = training.FitResult(model, {}, seconds=2.5, best_epoch=1)
+    result = protocol.evaluate_fit("second stage", fitted)
+    expected = evaluation.predict_logits(model, protocol.x_test)
+    np.testing.assert_allclose(result.logits, expected, rtol=1e-5)
+    assert result.name == "second stage" and result.fit is fitted and result.seconds == 2.5
+    assert result.summary["balanced_accuracy"] == pytest.approx(
+        balanced_accuracy_score(protocol.y_test, expected.argmax(axis=1)))
+    assert protocol.evaluate_fit("timed", fitted, seconds=7.0).seconds == 7.0
+
+
+def test_train_takes_another_model_builder():
+    from cvhelpers.augment import light_policy
+    from cvhelpers.methods.supcon import SupConHybrid
+
+    protocol = _tiny_protocol().with_settings(epochs=1)
+    built = []
+
+    def hybrid():
+        built.append(SupConHybrid(protocol.build_model()(), light_policy(seed=0), seed=0))
+        return built[-1]
+
+    result = protocol.train("supcon", protocol.train_dataset(), loss=protocol.ce_loss(), build_model=hybrid)
+    assert len(built) == 1 and result.fit.model is built[0]
+    assert "supervised_contrastive" in result.fit.history
+    assert result.logits.shape == (len(protocol.y_test), protocol.num_classes)

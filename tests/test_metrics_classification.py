@@ -1,0 +1,122 @@
+import numpy as np
+import pytest
+from imblearn.metrics import classification_report_imbalanced, geometric_mean_score
+from sklearn import metrics
+
+from cvhelpers.metrics import classification as evaluation
+
+RNG = np.random.default_rng(1)
+Y = np.repeat(np.arange(4), 50)
+SCORES = RNG.normal(size=(200, 4)) + 2.0 * np.eye(4)[Y] * RNG.random((200, 1))
+NAMES = ["a", "b", "c", "d"]
+COUNTS = {0: 500, 1: 100, 2: 30, 3: 10}
+
+
+def test_report_matches_scikit_learn_and_imbalanced_learn():
+    report = evaluation.classification_report(Y, SCORES, NAMES, COUNTS, k=1)
+    pred = SCORES.argmax(1)
+    s = report.summary
+    assert s["accuracy"] == pytest.approx(metrics.accuracy_score(Y, pred))
+    assert s["balanced_accuracy"] == pytest.approx(metrics.balanced_accuracy_score(Y, pred))
+    assert s["macro_f1"] == pytest.approx(metrics.f1_score(Y, pred, average="macro"))
+    assert s["weighted_f1"] == pytest.approx(metrics.f1_score(Y, pred, average="weighted"))
+    assert s["geometric_mean"] == pytest.approx(geometric_mean_score(Y, pred))
+    probabilities = np.exp(SCORES) / np.exp(SCORES).sum(1, keepdims=True)
+    assert s["roc_auc"] == pytest.approx(metrics.roc_auc_score(Y, probabilities, multi_class="ovr", average="macro"))
+    assert s["pr_auc"] == pytest.approx(metrics.average_precision_score(np.eye(4)[Y], probabilities, average="macro"))
+    imbalanced = classification_report_imbalanced(Y, pred, output_dict=True, zero_division=0)
+    for label, name in enumerate(NAMES):
+        row = report.per_class.loc[name]
+        assert row["precision"] == pytest.approx(imbalanced[str(label)]["pre"])
+        assert row["recall"] == pytest.approx(imbalanced[str(label)]["rec"])
+        assert row["f1"] == pytest.approx(imbalanced[str(label)]["f1"])
+        assert row["support"] == imbalanced[str(label)]["sup"]
+    recall = report.per_class["recall"].to_numpy()
+    assert s["head_recall"] == pytest.approx(recall[0]) and s["tail_recall"] == pytest.approx(recall[3])
+    assert s["worst_recall"] == pytest.approx(recall.min()) and s["worst_class"] == NAMES[recall.argmin()]
+    np.testing.assert_array_equal(report.confusion, metrics.confusion_matrix(Y, pred))
+
+
+def test_report_rejects_bad_input():
+    with pytest.raises(ValueError, match="NaN"):
+        evaluation.classification_report(Y, np.full((200, 4), np.nan))
+    with pytest.raises(ValueError, match=r"must be in \[0, 4\)"):
+        evaluation.classification_report(Y + 1, SCORES)
+    with pytest.raises(ValueError, match="same length"):
+        evaluation.classification_report(Y[:-1], SCORES)
+    with pytest.raises(ValueError, match="class_names"):
+        evaluation.classification_report(Y, SCORES, ["a"])
+
+
+def test_streaming_balanced_accuracy_equals_scikit_learn():
+    metric = evaluation.BalancedAccuracy(4)
+    for start in range(0, 200, 37):  # uneven batches
+        metric.update_state(Y[start:start + 37], SCORES[start:start + 37])
+    expected = metrics.balanced_accuracy_score(Y, SCORES.argmax(1))
+    assert float(metric.result()) == pytest.approx(expected, rel=1e-6)
+    metric.reset_state()
+    metric.update_state(np.eye(4)[Y], SCORES)  # one-hot labels
+    assert float(metric.result()) == pytest.approx(expected, rel=1e-6)
+    clone = evaluation.BalancedAccuracy.from_config(metric.get_config())
+    assert clone.num_classes == 4
+
+
+def test_gap_closed_and_comparison_table():
+    assert evaluation.gap_closed(0.85, 0.80, 0.90) == pytest.approx(0.5)
+    assert np.isnan(evaluation.gap_closed(0.8, 0.8, 0.8))
+    table = evaluation.comparison_table(
+        {"ce": {"balanced_accuracy": 0.8}, "oracle": {"balanced_accuracy": 0.9}, "x": {"balanced_accuracy": 0.88}},
+        baseline="ce", oracle="oracle",
+    )
+    np.testing.assert_allclose(table["gap_closed"], [0, 1, 0.8])
+    with pytest.raises(ValueError, match="baseline"):
+        evaluation.comparison_table({"a": {"balanced_accuracy": 1}}, baseline="ce", oracle="a")
+
+
+def test_head_tail_classes():
+    assert evaluation.head_tail_classes(COUNTS, 1) == ([0], [3])
+    assert evaluation.head_tail_classes({0: 5, 1: 9, 2: 1, 3: 3}, 2) == ([1, 0], [3, 2])
+    with pytest.raises(ValueError, match="k"):
+        evaluation.head_tail_classes(COUNTS, 3)
+
+
+def test_plots_return_figures():
+    import matplotlib.pyplot as plt
+
+    report = evaluation.classification_report(Y, SCORES, NAMES, COUNTS, k=1)
+    figure = evaluation.plot_confusion_matrices(report, "test")
+    assert len(figure.axes) == 2
+    figure2 = evaluation.plot_per_class_recall({"m": report}, COUNTS, NAMES)
+    assert len(figure2.axes[0].lines) == 1
+    plt.close("all")
+
+
+def test_most_confused_pairs():
+    confusion = np.array([[50, 3, 7], [0, 40, 1], [12, 0, 30]])
+    pairs = evaluation.most_confused_pairs(confusion, ["a", "b", "c"], k=3)
+    assert pairs[["true", "predicted", "count"]].values.tolist() == [["c", "a", 12], ["a", "c", 7], ["a", "b", 3]]
+    assert pairs["share_of_true"].iloc[0] == pytest.approx(12 / 42)
+    assert len(evaluation.most_confused_pairs(np.eye(3, dtype=int), ["a", "b", "c"])) == 0
+    with pytest.raises(ValueError, match="square"):
+        evaluation.most_confused_pairs(np.zeros((2, 3)), ["a", "b"])
+
+
+def test_gather_methods_marks_missing_notebooks():
+    records = {
+        "03_resampling": {"profile": "full", "seed": 1,
+                          "methods": {"ce": {"balanced_accuracy": 0.8}, "ros": {"balanced_accuracy": 0.86}}},
+        "00_setup_and_data": {"counts": {}},
+    }
+    table = evaluation.gather_methods(records, expected=("02_augmentation", "03_resampling"))
+    assert table["method"].tolist() == ["—", "ce", "ros"]
+    assert table["status"].tolist() == ["missing: run notebook 02", "recorded", "recorded"]
+    assert table.loc[2, "balanced_accuracy"] == 0.86
+    assert table.loc[2, "profile"] == "full" and table.loc[2, "seed"] == 1
+
+
+def test_roc_pr_figure():
+    import matplotlib.pyplot as plt
+
+    figure = evaluation.plot_roc_pr_curves(Y, {"m": SCORES, "n": -SCORES}, NAMES, classes=[0, 3])
+    assert len(figure.axes) == 4
+    plt.close("all")
