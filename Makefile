@@ -35,7 +35,7 @@ $(KERNEL_CONFIG): $(STAMP) cvhelpers/course/lab.py
 # Offline data: installs the Debian packages when root (or password-less sudo),
 # otherwise prints the command to run. With a network the loaders download instead.
 data: $(STAMP)
-	$(BIN)/python -m cvhelpers.data.sources --install
+	$(BIN)/python -m cvhelpers.data --install
 
 run: setup
 	$(BIN)/python -m cvhelpers.course.runner --build-dir $(BUILD) --profile $(PROFILE) --seed $(SEED) \

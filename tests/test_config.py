@@ -37,3 +37,44 @@ def test_environment_report_lists_versions_and_devices():
     assert report["tensorflow"].startswith("2.21")
     assert config._version_tuple(report["keras"]) >= (3, 10, 0)
     assert any(device.startswith("CPU") for device in report["devices"])
+
+
+def test_notebook_params_fill_in_only_what_is_none(monkeypatch):
+    import keras
+
+    seeds = []
+    monkeypatch.setattr(keras.utils, "set_random_seed", seeds.append)
+    params = config.notebook_params("07_siamese_one_shot", "course", 3, STEPS=None, EPISODES=50)
+    assert params == {"STEPS": 1600, "DEMO_STEPS": 150, "EPISODES": 50, "FILTERS": (32, 64, 64, 64)}
+    assert config.notebook_params("07_siamese_one_shot", "full", 0)["STEPS"] == 4000
+    assert config.notebook_params("03_resampling", "full", 0) == {}  # its settings are the protocol's
+    assert seeds == [3, 0, 0]
+
+
+def test_notebook_params_refuse_what_the_table_does_not_list():
+    with pytest.raises(ValueError, match="PROFILE"):
+        config.notebook_params("07_siamese_one_shot", "huge", 0)
+    with pytest.raises(ValueError, match=r"'07_siamese_one_shot' has no profile default for \['STEP'\]"):
+        config.notebook_params("07_siamese_one_shot", "course", 0, STEP=10)
+
+
+def test_the_profile_table_agrees_with_the_protocol_settings():
+    from cvhelpers.experiment import PROFILE_SETTINGS
+
+    augmentation = config.PROFILE_DEFAULTS["02_augmentation"]
+    assert augmentation["EPOCHS"]["full"] == PROFILE_SETTINGS["full"].epochs
+    assert augmentation["WIDTH"]["full"] == PROFILE_SETTINGS["full"].width
+    for notebook, table in config.PROFILE_DEFAULTS.items():
+        for name, by_profile in table.items():
+            assert set(by_profile) == set(config.PROFILES), (notebook, name)
+
+
+def test_experiment_from_params_builds_the_protocol_of_the_profile():
+    protocol, params = config.experiment_from_params("05_two_stage_and_self_supervised", "full", 2, SSL_EPOCHS=None)
+    assert params == {"SSL_EPOCHS": 30, "SSL_IMAGES": 60_000}
+    assert protocol.settings.epochs == 15 and protocol.settings.seed == 2
+    assert protocol.description == "fashion-mnist-lt r=100 order=label"
+    protocol, _ = config.experiment_from_params("03_resampling", "course", 0, class_order="hard", epochs=2)
+    assert protocol.settings.epochs == 2 and "order=hard" in protocol.description
+    with pytest.raises(ValueError, match="epochs"):
+        config.experiment_from_params("03_resampling", "course", 0, epochs=0)

@@ -101,19 +101,6 @@ def test_most_confused_pairs():
         evaluation.most_confused_pairs(np.zeros((2, 3)), ["a", "b"])
 
 
-def test_gather_methods_marks_missing_notebooks():
-    records = {
-        "03_resampling": {"profile": "full", "seed": 1,
-                          "methods": {"ce": {"balanced_accuracy": 0.8}, "ros": {"balanced_accuracy": 0.86}}},
-        "00_setup_and_data": {"counts": {}},
-    }
-    table = evaluation.gather_methods(records, expected=("02_augmentation", "03_resampling"))
-    assert table["method"].tolist() == ["—", "ce", "ros"]
-    assert table["status"].tolist() == ["missing: run notebook 02", "recorded", "recorded"]
-    assert table.loc[2, "balanced_accuracy"] == 0.86
-    assert table.loc[2, "profile"] == "full" and table.loc[2, "seed"] == 1
-
-
 def test_roc_pr_figure():
     import matplotlib.pyplot as plt
 

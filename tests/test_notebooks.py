@@ -32,3 +32,20 @@ def test_notebook_follows_the_conventions(path):
     assert "env_param" in tagged[0].source, "parameters read CVLAB_* variables through env_param"
     markdown = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
     assert "## What we saw" in markdown and "## Try next" in markdown
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_names_itself_once_and_records_under_that_name(path):
+    import re
+
+    notebook = nbformat.read(path, as_version=4)
+    code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+    assert f'NAME = "{path.stem}"' in code[0], "the first code cell sets NAME to the file name"
+    assert sum(source.count("NAME = ") for source in code) == 1
+    # Records and figures go under NAME; a notebook reads another notebook's record by its name.
+    for source in code:
+        for call in re.findall(r"results\.(?:record|save_figure)\(([^,)]+)", source):
+            assert call == "NAME", call
+    setup = code[2] if len(code) > 2 else ""
+    assert re.search(r"\b(notebook_params|experiment_from_params)\(NAME, PROFILE, SEED", setup), (
+        "the cell after the parameters checks the profile, seeds and fills in the profile's defaults in one call")

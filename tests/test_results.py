@@ -67,3 +67,16 @@ def test_save_figure_writes_png(tmp_path):
     path = results.figure_path("01_eda", "curve", directory=tmp_path)
     assert path == tmp_path / "01_eda" / "curve.png"
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_gather_methods_marks_missing_notebooks():
+    records = {
+        "03_resampling": {"profile": "full", "seed": 1,
+                          "methods": {"ce": {"balanced_accuracy": 0.8}, "ros": {"balanced_accuracy": 0.86}}},
+        "00_setup_and_data": {"counts": {}},
+    }
+    table = results.gather_methods(records, expected=("02_augmentation", "03_resampling"))
+    assert table["method"].tolist() == ["—", "ce", "ros"]
+    assert table["status"].tolist() == ["missing: run notebook 02", "recorded", "recorded"]
+    assert table.loc[2, "balanced_accuracy"] == 0.86
+    assert table.loc[2, "profile"] == "full" and table.loc[2, "seed"] == 1

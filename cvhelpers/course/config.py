@@ -14,11 +14,45 @@ import ast
 import os
 import platform
 
-__all__ = ["PROFILES", "env_param", "check_profile", "environment_report"]
+__all__ = [
+    "PROFILES", "PROFILE_DEFAULTS", "env_param", "check_profile", "notebook_params", "experiment_from_params",
+    "environment_report",
+]
 
 PROFILES = ("course", "full")
 
 _MINIMUM_VERSIONS = {"tensorflow": "2.21", "keras": "3.10"}
+
+#: Every notebook parameter whose default depends on the profile, in one table:
+#: ``{notebook: {PARAMETER: {profile: value}}}``. In a notebook's parameters cell
+#: ``None`` means "the profile's default" (:func:`notebook_params` fills it in).
+#: The shared protocol's settings (epochs, width, ...) of notebooks 03-06 and 08
+#: are :data:`cvhelpers.experiment.PROFILE_SETTINGS`.
+PROFILE_DEFAULTS = {
+    "01_eda": {
+        "MAX_SIDE": {"course": 256, "full": 512},          # px a side for the statistics
+        "DETECT_PER_CLASS": {"course": 5, "full": None},  # Haar cascades are slow; None: every image
+    },
+    "02_augmentation": {
+        "EPOCHS": {"course": 3, "full": 15},
+        "SEEDS": {"course": 1, "full": 3},
+        "WIDTH": {"course": 16, "full": 32},
+    },
+    "05_two_stage_and_self_supervised": {
+        "SSL_EPOCHS": {"course": 1, "full": 30},
+        "SSL_IMAGES": {"course": 12_800, "full": 60_000},
+    },
+    "06_gan_synthesis": {
+        "GAN_STEPS": {"course": 500, "full": 4000},
+        "COMPARE_SAMPLING": {"course": False, "full": True},
+    },
+    "07_siamese_one_shot": {
+        "STEPS": {"course": 1600, "full": 4000},
+        "DEMO_STEPS": {"course": 150, "full": 300},
+        "EPISODES": {"course": 400, "full": 1000},
+        "FILTERS": {"course": (32, 64, 64, 64), "full": (64, 64, 64, 64)},
+    },
+}
 
 
 def env_param(name: str, default):
@@ -60,6 +94,72 @@ def check_profile(profile: str) -> str:
     if profile not in PROFILES:
         raise ValueError(f"PROFILE must be one of {PROFILES}, got {profile!r}")
     return profile
+
+
+def notebook_params(notebook: str, profile: str, seed: int, **given) -> dict:
+    """Check the profile, seed Keras, and fill in the profile's defaults for one notebook.
+
+    Parameters
+    ----------
+    notebook : str
+        The notebook's name (its file name without ``.ipynb``), e.g. ``"07_siamese_one_shot"``.
+    profile : {"course", "full"}
+    seed : int
+        Passed to ``keras.utils.set_random_seed`` (Python, NumPy and the backend).
+    **given
+        The notebook's parameters that :data:`PROFILE_DEFAULTS` lists for it;
+        ``None`` takes the profile's default.
+
+    Returns
+    -------
+    dict
+        Every parameter :data:`PROFILE_DEFAULTS` lists for ``notebook``, resolved.
+
+    Raises
+    ------
+    ValueError
+        For an unknown profile or a parameter the table does not list for ``notebook``.
+    """
+    import keras
+
+    check_profile(profile)
+    table = PROFILE_DEFAULTS.get(notebook, {})
+    unknown = sorted(set(given) - set(table))
+    if unknown:
+        raise ValueError(f"{notebook!r} has no profile default for {unknown}; it has {sorted(table)}")
+    keras.utils.set_random_seed(seed)
+    return {
+        name: by_profile[profile] if given.get(name) is None else given[name] for name, by_profile in table.items()
+    }
+
+
+def experiment_from_params(notebook: str, profile: str, seed: int, *, class_order="label", epochs=None, **given):
+    """The shared protocol of notebooks 03-06 and 08 from their parameters, in one call.
+
+    Parameters
+    ----------
+    notebook, profile, seed, **given
+        As in :func:`notebook_params`.
+    class_order : {"label", "hard"}, default="label"
+        Fashion-MNIST-LT's head-to-tail order.
+    epochs : int, optional
+        ``None``: the profile's epochs (:data:`cvhelpers.experiment.PROFILE_SETTINGS`).
+
+    Returns
+    -------
+    protocol : cvhelpers.experiment.LongTailProtocol
+        With the profile's settings, ``epochs`` and ``seed``.
+    params : dict
+        :func:`notebook_params` of the notebook.
+    """
+    from cvhelpers.experiment import PROFILE_SETTINGS, LongTailProtocol
+
+    params = notebook_params(notebook, profile, seed, **given)
+    if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
+        raise ValueError(f"epochs must be a positive int or None, got {epochs!r}")
+    settings = {"seed": seed} | ({"epochs": epochs} if epochs is not None else {})
+    protocol = LongTailProtocol.fashion_mnist_lt(PROFILE_SETTINGS[profile], class_order=class_order)
+    return protocol.with_settings(**settings), params
 
 
 def _version_tuple(text: str) -> tuple:

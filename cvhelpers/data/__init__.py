@@ -6,7 +6,7 @@ Modules
 -------
 sources
     The offline sources (Debian packages) and :class:`DataSourceError`;
-    ``python -m cvhelpers.data.sources --install`` installs what is missing.
+    ``python -m cvhelpers.data --install`` installs what is missing.
 fashion_mnist
     :func:`load_fashion_mnist`: the real Fashion-MNIST, offline or online.
 long_tail

@@ -7,8 +7,8 @@ the missing Debian packages when it may (as root, or with password-less sudo).
 
 Run it from the command line::
 
-    python -m cvhelpers.data.sources            # report what is present
-    python -m cvhelpers.data.sources --install  # install what is missing (root/sudo)
+    python -m cvhelpers.data            # report what is present
+    python -m cvhelpers.data --install  # install what is missing (root/sudo)
 
 Used by ``make run`` / ``make test`` and by the loaders' error messages.
 """
@@ -164,7 +164,7 @@ def ensure_sources(install: bool = True, sources=SOURCES) -> list[OfflineSource]
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m cvhelpers.data", description=__doc__.splitlines()[0])
     parser.add_argument(
         "--install", action="store_true", help="install missing Debian packages (root or sudo)"
     )
@@ -176,7 +176,3 @@ def main(argv=None) -> int:
     # Missing offline data is not an error: with a network the loaders
     # download it instead, and say so when they cannot.
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

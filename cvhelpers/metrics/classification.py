@@ -32,7 +32,6 @@ __all__ = [
     "plot_per_class_recall",
     "most_confused_pairs",
     "plot_roc_pr_curves",
-    "gather_methods",
 ]
 
 
@@ -419,49 +418,3 @@ def plot_roc_pr_curves(y_true, scores_by_method: dict, class_names, classes=None
     axes[1, 0].set_ylabel("precision (PR)")
     figure.tight_layout()
     return figure
-
-
-#: Which notebook records which comparison of methods, for :func:`gather_methods`.
-METHOD_RECORDS = {
-    "02_augmentation": "notebook 02: augmentation",
-    "03_resampling": "notebook 03: resampling",
-    "04_class_weights_vs_focal_loss": "notebook 04: losses and weights",
-    "05_two_stage_and_self_supervised": "notebook 05: two-stage and self-supervised",
-    "06_gan_synthesis": "notebook 06: GAN synthesis",
-}
-
-
-def gather_methods(records: dict, expected=tuple(METHOD_RECORDS)):
-    """Every method of notebooks 02-06 in one table, missing notebooks marked.
-
-    Parameters
-    ----------
-    records : dict
-        ``cvhelpers.course.results.load_all()``: ``{record name: dict}``. A record
-        contributes rows through its ``"methods"`` entry, ``{method: {metric:
-        value}}``.
-    expected : sequence of str
-        Record names that should be there. A missing one, or one without
-        methods, becomes a row with ``status`` "missing: run notebook NN"
-        rather than silently disappearing.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per (notebook, method), with columns ``notebook, method,
-        status, profile, seed`` and every metric the records carry. Rows of
-        different profiles or seeds are not comparable; the columns show it.
-    """
-    import pandas as pd
-
-    rows = []
-    names = list(dict.fromkeys([*expected, *(n for n in records if "methods" in records[n])]))
-    for name in names:
-        methods = records.get(name, {}).get("methods")
-        if not methods:
-            rows.append({"notebook": name, "method": "—", "status": f"missing: run notebook {name[:2]}"})
-            continue
-        run = {key: records[name].get(key) for key in ("profile", "seed")}
-        for method, values in methods.items():
-            rows.append({"notebook": name, "method": method, "status": "recorded", **run, **values})
-    return pd.DataFrame(rows)
