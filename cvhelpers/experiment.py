@@ -25,13 +25,14 @@ from dataclasses import dataclass, field, replace
 import keras
 import numpy as np
 
-from cvhelpers import data as datasets
-from cvhelpers import training
-from cvhelpers.data import pipeline
-from cvhelpers.metrics import classification as evaluation
+from cvhelpers import metrics, training
+from cvhelpers.data import FashionMNIST, load_fashion_mnist, load_fashion_mnist_lt, pipeline
 from cvhelpers.training import losses, models
 
-__all__ = ["Settings", "MethodResult", "LongTailProtocol", "PROFILE_SETTINGS"]
+__all__ = ["Settings", "MethodResult", "LongTailProtocol", "PROFILE_SETTINGS", "BASELINES"]
+
+#: The reference methods every comparison starts from (:meth:`LongTailProtocol.baseline`).
+BASELINES = ("ce", "oracle", "ros_aug_copies")
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class MethodResult:
     """One method's trained model, test report and cost."""
 
     name: str
-    report: evaluation.EvaluationReport
+    report: metrics.EvaluationReport
     fit: training.FitResult | None
     seconds: float
     logits: np.ndarray = field(repr=False, default=None)
@@ -109,14 +110,14 @@ class LongTailProtocol:
         settings: Settings | None = None,
         imbalance_ratio: float = 100,
         class_order: str = "label",
-        data: datasets.FashionMNIST | None = None,
+        data: FashionMNIST | None = None,
     ) -> LongTailProtocol:
         """Build the protocol on Fashion-MNIST-LT (the committed split)."""
         from sklearn.model_selection import train_test_split
 
         settings = settings or Settings()
-        data = data or datasets.load_fashion_mnist()
-        lt, (x_test, y_test) = datasets.load_fashion_mnist_lt(
+        data = data or load_fashion_mnist()
+        lt, (x_test, y_test) = load_fashion_mnist_lt(
             imbalance_ratio=imbalance_ratio, class_order=class_order, data=data
         )
         x_train, x_val, y_train, y_val = train_test_split(
@@ -147,7 +148,7 @@ class LongTailProtocol:
     @property
     def head_tail(self):
         """The 3 largest and the 3 smallest classes."""
-        return evaluation.head_tail_classes(self.counts, 3)
+        return metrics.head_tail_classes(self.counts, 3)
 
     @property
     def steps_per_epoch(self) -> int:
@@ -262,13 +263,55 @@ class LongTailProtocol:
 
         ``seconds`` defaults to the fit's own training time.
         """
-        logits = evaluation.predict_logits(fit_result.model, self.x_test)
+        logits = metrics.predict_logits(fit_result.model, self.x_test)
         seconds = fit_result.seconds if seconds is None else seconds
         return MethodResult(name, self.evaluate_logits(logits), fit_result, seconds, logits)
 
-    def evaluate_logits(self, logits) -> evaluation.EvaluationReport:
+    def evaluate_logits(self, logits) -> metrics.EvaluationReport:
         """The full report on the test set for test-set logits (n_test, C)."""
-        return evaluation.classification_report(self.y_test, logits, self.class_names, self.counts)
+        return metrics.classification_report(self.y_test, logits, self.class_names, self.counts)
+
+    def baseline(self, name: str, *, augment=None, cache: bool = True) -> MethodResult:
+        """Train one of the reference methods, the same way in every notebook (so they share the cache).
+
+        Parameters
+        ----------
+        name : {"ce", "oracle", "ros_aug_copies"}
+            ``"ce"``: cross-entropy on the long-tailed data (the baseline).
+            ``"oracle"``: the same model on :meth:`oracle_data`, a balanced
+            sample of the same size (the ceiling).
+            ``"ros_aug_copies"``: class-balanced epochs whose repeated tail
+            images are augmented copies
+            (:func:`cvhelpers.augment.oversample_with_augmented_copies`),
+            the strongest resampling method of notebook 03.
+        augment : keras layer, optional
+            The augmentation of ``"ros_aug_copies"``; default
+            :func:`cvhelpers.augment.light_policy` with the protocol's seed.
+        cache : bool, default=True
+            As in :meth:`train`.
+
+        Returns
+        -------
+        MethodResult
+        """
+        from cvhelpers import augment as augmentation
+
+        settings = self.settings
+        if name == "ce":
+            return self.train("ce", self.train_dataset(), loss=self.ce_loss(), cache=cache)
+        if name == "oracle":
+            x_oracle, y_oracle = self.oracle_data()
+            data = pipeline.make_dataset(x_oracle, y_oracle, settings.batch_size, seed=settings.seed)
+            return self.train("oracle", data, loss=self.ce_loss(), cache=cache)
+        if name == "ros_aug_copies":
+            policy = augmentation.light_policy(seed=settings.seed) if augment is None else augment
+            copies = augmentation.oversample_with_augmented_copies(
+                self.x_train, self.y_train, policy, epochs=settings.epochs, seed=settings.seed,
+                batch_size=settings.batch_size,
+            )
+            steps = len(self.y_train) // settings.batch_size
+            return self.train("ros_aug_copies", copies, loss=self.ce_loss(), steps_per_epoch=steps, cache=cache)
+        raise ValueError(f"name must be one of {BASELINES}, got {name!r}")
 
     def with_settings(self, **changes) -> LongTailProtocol:
         """A copy of the protocol with some settings changed (e.g. ``seed=1``)."""

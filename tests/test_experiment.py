@@ -49,3 +49,27 @@ def test_train_takes_another_model_builder():
     assert len(built) == 1 and result.fit.model is built[0]
     assert "supervised_contrastive" in result.fit.history
     assert result.logits.shape == (len(protocol.y_test), protocol.num_classes)
+
+
+def test_each_baseline_is_the_training_a_notebook_would_write_out():
+    from cvhelpers import augment
+    from cvhelpers.data import pipeline
+
+    protocol = _tiny_protocol().with_settings(epochs=1, batch_size=8)
+    ce = protocol.baseline("ce")
+    assert not ce.fit.from_cache
+    # The same training spelled out hits the same cache entry: baseline() adds nothing to the key.
+    assert protocol.train("ce", protocol.train_dataset(), loss=protocol.ce_loss()).fit.from_cache
+    x_oracle, y_oracle = protocol.oracle_data()
+    protocol.baseline("oracle")
+    data = pipeline.make_dataset(x_oracle, y_oracle, 8, seed=0)
+    assert protocol.train("oracle", data, loss=protocol.ce_loss()).fit.from_cache
+    copies = protocol.baseline("ros_aug_copies")
+    assert copies.fit.history and not copies.fit.from_cache
+    spelled_out = augment.oversample_with_augmented_copies(
+        protocol.x_train, protocol.y_train, augment.light_policy(seed=0), epochs=1, seed=0, batch_size=8)
+    again = protocol.train("ros_aug_copies", spelled_out, loss=protocol.ce_loss(),
+                           steps_per_epoch=len(protocol.y_train) // 8)
+    assert again.fit.from_cache
+    with pytest.raises(ValueError, match="name must be one of"):
+        protocol.baseline("focal")
