@@ -61,8 +61,8 @@ import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from cvhelpers import augment  # noqa: E402
-from cvhelpers import data as datasets  # noqa: E402
 from cvhelpers.course.results import atomic_write_text  # noqa: E402
+from cvhelpers.data import load_fashion_mnist  # noqa: E402
 from cvhelpers.training import models  # noqa: E402
 
 OUTPUT = ROOT / "build" / "bench" / "augment_throughput.json"
@@ -316,7 +316,7 @@ def main(argv=None) -> dict:
     rounds = args.rounds or (3 if args.quick else 5)
 
     keras.utils.set_random_seed(0)
-    data = datasets.load_fashion_mnist()
+    data = load_fashion_mnist()
     report = {
         "benchmark": "augment_throughput",
         "machine": {

@@ -33,9 +33,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cvhelpers import data as datasets  # noqa: E402
 from cvhelpers import eda  # noqa: E402
 from cvhelpers.course.results import atomic_write_text  # noqa: E402
+from cvhelpers.data import load_fashion_mnist  # noqa: E402
 
 
 def _timed(timings: dict, name: str, function):
@@ -46,7 +46,7 @@ def _timed(timings: dict, name: str, function):
 
 
 def run(limit: int | None = None) -> dict:
-    data = datasets.load_fashion_mnist()
+    data = load_fashion_mnist()
     x = np.concatenate([data.x_train, data.x_test])
     y = np.concatenate([data.y_train, data.y_test]).astype(np.int64)
     n_train = len(data.x_train)

@@ -22,7 +22,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from cvhelpers import data as datasets
+from cvhelpers import data
 from cvhelpers.course.results import atomic_write_text
 from cvhelpers.data import pipeline
 from cvhelpers.training import models
@@ -40,7 +40,7 @@ def _model():
 
 
 def main():
-    lt, _ = datasets.load_fashion_mnist_lt()
+    lt, _ = data.load_fashion_mnist_lt()
     x, y = lt.x, lt.y.astype(np.int64)
     tensors = (tf.constant(pipeline.to_float_images(x)), tf.constant(y))
     dataset = pipeline.make_dataset(x, y, BATCH, seed=0)

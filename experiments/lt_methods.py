@@ -40,12 +40,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
 
-from cvhelpers import augment, training
+from cvhelpers import augment, metrics, training
 from cvhelpers.course.results import atomic_write_text
 from cvhelpers.data import pipeline, sampling
 from cvhelpers.experiment import PROFILE_SETTINGS, LongTailProtocol, MethodResult
 from cvhelpers.methods.supcon import SupConHybrid
-from cvhelpers.metrics import classification as evaluation
 from cvhelpers.training import losses
 
 CRT_EPOCHS = 10  # as notebook 05
@@ -107,7 +106,7 @@ def run_seed(protocol):
         "la_loss_tau1", protocol.train_dataset(), loss=losses.LogitAdjustedLoss(protocol.priors, 1.0, sparse=True))
     augmented = protocol.train("aug", protocol.train_dataset(augment=policy), loss=ce_loss)
     for name, model in (("post-hoc adjustment", base), ("augmentation + post-hoc adjustment", augmented)):
-        val_logits = evaluation.predict_logits(model.fit.model, protocol.x_val)
+        val_logits = metrics.predict_logits(model.fit.model, protocol.x_val)
         tau, _ = losses.choose_tau(val_logits, protocol.y_val, protocol.priors)
         logits = losses.posthoc_logit_adjustment(model.logits, protocol.priors, tau)
         out[f"{name} (tau on validation)"] = MethodResult(name, protocol.evaluate_logits(logits), model.fit, 0.0)
@@ -246,10 +245,10 @@ def summarize(per_seed, seeds, name):
 
     accuracy = np.array([balanced(s, name) for s in seeds])
     gaps = [
-        evaluation.gap_closed(balanced(s, name), balanced(s, "cross-entropy"), balanced(s, "oracle")) for s in seeds
+        metrics.gap_closed(balanced(s, name), balanced(s, "cross-entropy"), balanced(s, "oracle")) for s in seeds
     ]
     continued = [
-        evaluation.gap_closed(balanced(s, name), *(balanced(s, control) for control in CONTROLS)) for s in seeds
+        metrics.gap_closed(balanced(s, name), *(balanced(s, control) for control in CONTROLS)) for s in seeds
     ]
     return {
         "balanced_accuracy_mean": float(accuracy.mean()),

@@ -8,7 +8,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 import numpy as np
 import pytest
 
-from cvhelpers import data as datasets
+from cvhelpers.data import load_fashion_mnist
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +25,7 @@ def _no_course_environment(monkeypatch, tmp_path_factory):
 @pytest.fixture(scope="session")
 def fashion():
     """The real Fashion-MNIST, loaded once per test session."""
-    return datasets.load_fashion_mnist()
+    return load_fashion_mnist()
 
 
 @pytest.fixture

@@ -6,9 +6,8 @@ from sklearn.metrics import balanced_accuracy_score
 
 keras = pytest.importorskip("keras")
 
-from cvhelpers import training  # noqa: E402
+from cvhelpers import metrics, training  # noqa: E402
 from cvhelpers.experiment import LongTailProtocol, Settings  # noqa: E402
-from cvhelpers.metrics import classification as evaluation  # noqa: E402
 from cvhelpers.training import models  # noqa: E402
 
 
@@ -26,7 +25,7 @@ def test_evaluate_fit_reports_the_model_on_the_test_set():
     model = models.small_cnn((28, 28, 1), 6, width=4, feature_dim=8, seed=0)
     fitted = training.FitResult(model, {}, seconds=2.5, best_epoch=1)
     result = protocol.evaluate_fit("second stage", fitted)
-    expected = evaluation.predict_logits(model, protocol.x_test)
+    expected = metrics.predict_logits(model, protocol.x_test)
     np.testing.assert_allclose(result.logits, expected, rtol=1e-5)
     assert result.name == "second stage" and result.fit is fitted and result.seconds == 2.5
     assert result.summary["balanced_accuracy"] == pytest.approx(

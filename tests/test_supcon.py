@@ -5,11 +5,10 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from cvhelpers import augment, training
+from cvhelpers import augment, metrics, training
 from cvhelpers.data import pipeline
 from cvhelpers.methods import selfsup
 from cvhelpers.methods.supcon import SupConHybrid, supervised_contrastive_loss
-from cvhelpers.metrics import classification as evaluation
 from cvhelpers.training import models
 
 
@@ -104,13 +103,13 @@ def test_hybrid_trains_under_fit_tracks_both_losses_and_caches(tmp_path):
     for name in ("loss", "supervised_contrastive", "val_loss"):
         assert len(history[name]) == 8 and history[name][-1] < history[name][0], name
     assert np.isfinite(history["val_supervised_contrastive"]).all()
-    logits = evaluation.predict_logits(result.model, x)
+    logits = metrics.predict_logits(result.model, x)
     assert logits.shape == (96, 3)
-    assert_allclose(logits, evaluation.predict_logits(result.model.network, x), rtol=1e-6)
+    assert_allclose(logits, metrics.predict_logits(result.model.network, x), rtol=1e-6)
     assert (logits.argmax(1) == y).mean() > 0.9  # the bars are easy: 1.0 by epoch 5 with or without the term
     again = training.fit(build, data, validation, **kwargs)
     assert again.from_cache
-    assert_allclose(evaluation.predict_logits(again.model, x), logits, rtol=1e-5, atol=1e-6)
+    assert_allclose(metrics.predict_logits(again.model, x), logits, rtol=1e-5, atol=1e-6)
 
 
 def test_hybrid_network_feeds_classifier_retraining():
@@ -118,4 +117,4 @@ def test_hybrid_network_feeds_classifier_retraining():
     network = models.small_cnn((28, 28, 1), 3, width=4, feature_dim=8, seed=0)
     hybrid = SupConHybrid(network, augment.light_policy(seed=0))
     retrained = training.retrain_classifier(hybrid.network, x, y, x, y, epochs=1, seed=0, progress=False)
-    assert evaluation.predict_logits(retrained.model, x).shape == (96, 3)
+    assert metrics.predict_logits(retrained.model, x).shape == (96, 3)
