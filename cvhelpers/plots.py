@@ -1,14 +1,16 @@
 """Small plotting helpers shared by the notebooks (Matplotlib).
 
-Every function draws on a new figure (or a given ``ax``) and returns the
-figure, so notebooks can pass it to :func:`cvhelpers.course.results.save_figure`.
+Every plotting function draws on a new figure (or a given ``ax``) and returns
+the figure, so notebooks can pass it to :func:`cvhelpers.course.results.save_figure`.
+:func:`tsne_points` computes the 2-D t-SNE projection that :func:`embedding_map`
+draws (notebooks 05 and 07).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["image_grid", "samples_per_class", "class_counts_bar"]
+__all__ = ["image_grid", "samples_per_class", "class_counts_bar", "tsne_points", "embedding_map"]
 
 
 def _as_display(image):
@@ -130,4 +132,153 @@ def class_counts_bar(counts, class_names=None, log: bool = True, ax=None, title=
         ax.set_yscale("log")
     ax.set_title(title or f"{len(values)} classes, imbalance ratio {max(values) / max(min(values), 1):.0f}")
     figure.tight_layout()
+    return figure
+
+
+def _check_features(features) -> np.ndarray:
+    """``features`` as an array of shape (n, dim), n >= 2, real and finite; its dtype is kept."""
+    features = np.asarray(features)
+    if not np.issubdtype(features.dtype, np.number) or np.issubdtype(features.dtype, np.complexfloating):
+        raise TypeError(f"features must be a real numeric array, got dtype {features.dtype}")
+    if features.ndim != 2 or len(features) < 2:
+        raise ValueError(f"features must have shape (n, dim) with n >= 2, got {features.shape}")
+    if not np.isfinite(features).all():
+        raise ValueError("features must be finite (no NaN or inf)")
+    return features
+
+
+def tsne_points(features, *, perplexity: float = 30.0, seed: int = 0) -> np.ndarray:
+    """A 2-D t-SNE projection of feature vectors (``sklearn.manifold.TSNE``, PCA initialization).
+
+    Parameters
+    ----------
+    features : array-like of shape (n, dim), numeric
+        E.g. embeddings of n images; passed to t-SNE unchanged (float32 stays
+        float32), so the projection is the one ``TSNE`` gives on the same array.
+    perplexity : float, default=30.0
+        Roughly the neighbours each point keeps close; must be > 0 and < n.
+    seed : int, default=0
+        ``random_state`` of t-SNE: the same seed gives the same points.
+
+    Returns
+    -------
+    ndarray of shape (n, 2)
+
+    Raises
+    ------
+    TypeError
+        When ``features`` is not numeric or ``seed`` is not an int.
+    ValueError
+        When ``features`` is not 2-D with >= 2 rows, holds NaN or inf, or
+        ``perplexity`` is out of range.
+    """
+    from sklearn.manifold import TSNE
+
+    features = _check_features(features)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    if isinstance(perplexity, bool) or not isinstance(perplexity, (int, float, np.number)):
+        raise TypeError(f"perplexity must be a number, got {type(perplexity).__name__}")
+    if not 0 < perplexity < len(features):
+        raise ValueError(f"perplexity must be > 0 and < the number of points {len(features)}, got {perplexity}")
+    return TSNE(n_components=2, perplexity=perplexity, random_state=seed, init="pca").fit_transform(features)
+
+
+def embedding_map(
+    features,
+    labels,
+    *,
+    classes=None,
+    names=None,
+    perplexity: float = 30.0,
+    seed: int = 0,
+    cmap=None,
+    point_size: float = 5,
+    title=None,
+    title_size=None,
+    ax=None,
+    figsize=(5, 4.2),
+):
+    """Scatter a 2-D t-SNE projection of features, one colour per class.
+
+    The points are :func:`tsne_points` of ``features``; each class in
+    ``classes`` is drawn as one scatter, in that order, so its colour is the
+    next one of the axes' colour cycle or, with ``cmap``, ``cmap(i % cmap.N)``
+    for the i-th class. Ticks are hidden (t-SNE axes have no units).
+
+    Parameters
+    ----------
+    features : array-like of shape (n, dim), numeric
+    labels : array-like of shape (n,)
+        The class of every point.
+    classes : sequence, optional
+        The classes to draw, in drawing order (and colour order). Default: the
+        sorted distinct ``labels``. Points of other classes are projected but
+        not drawn.
+    names : sequence of str, optional
+        One legend label per entry of ``classes``; the caller draws the legend
+        (``ax.legend(...)``), where it fits the figure.
+    perplexity : float, default=30.0
+    seed : int, default=0
+        Of t-SNE (see :func:`tsne_points`).
+    cmap : str or matplotlib colormap, optional
+        E.g. ``"tab20"`` for up to 20 distinguishable classes.
+    point_size : float, default=5
+        Marker area, as ``s`` of ``Axes.scatter``.
+    title : str, optional
+    title_size : float, optional
+        Font size of the title.
+    ax : matplotlib Axes, optional
+        Draw there (e.g. one panel of a figure); the figure's layout is then
+        left to the caller. Default: a new figure of ``figsize`` with
+        ``tight_layout``.
+    figsize : tuple of float, default=(5, 4.2)
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure of ``ax``; the scatters are in ``ax.collections``, one per
+        class, their points in ``get_offsets()``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`tsne_points` for ``features``, ``perplexity`` and ``seed``;
+        ValueError when ``labels`` does not have shape (n,) or ``names`` does
+        not match ``classes``.
+    """
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    features = _check_features(features)
+    labels = np.asarray(labels)
+    if labels.shape != (len(features),):
+        raise ValueError(f"labels must have shape ({len(features)},), one per row of features, got {labels.shape}")
+    classes = np.unique(labels) if classes is None else list(classes)
+    if len(classes) == 0:
+        raise ValueError("classes is empty")
+    if names is not None and len(names) != len(classes):
+        raise ValueError(f"names must have one entry per class ({len(classes)}), got {len(names)}")
+    if isinstance(cmap, str):
+        if cmap not in matplotlib.colormaps:
+            raise ValueError(f"cmap must name a Matplotlib colormap, got {cmap!r}")
+        cmap = matplotlib.colormaps[cmap]
+    points = tsne_points(features, perplexity=perplexity, seed=seed)
+    if ax is None:
+        figure, ax = plt.subplots(figsize=figsize)
+        own_figure = True
+    else:
+        figure, own_figure = ax.figure, False
+    for index, cls in enumerate(classes):
+        mine = labels == cls
+        style = {} if names is None else {"label": names[index]}
+        if cmap is not None:
+            style["color"] = cmap(index % cmap.N)
+        ax.scatter(points[mine, 0], points[mine, 1], s=point_size, **style)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title is not None:
+        ax.set_title(title, **({} if title_size is None else {"fontsize": title_size}))
+    if own_figure:
+        figure.tight_layout()
     return figure

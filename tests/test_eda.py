@@ -49,6 +49,7 @@ def test_list_of_mixed_sizes_keeps_input_order():
         (lambda: eda.near_duplicates(np.array([1, 2])), TypeError, "hashes"),
         (lambda: eda.detect_objects([constant()], detectors=("dog",)), ValueError, "detectors"),
         (lambda: eda.aspect_summary([1, 2], [1]), ValueError, "widths"),
+        (lambda: eda.knn_accuracy(np.zeros((2, 1)), np.array([0.0, 1.0])), TypeError, "labels"),
     ],
 )
 def test_bad_arguments_raise_and_name_the_argument(call, error, word):
@@ -57,7 +58,7 @@ def test_bad_arguments_raise_and_name_the_argument(call, error, word):
 
 
 MODULES = ("_batching", "pixels", "colour", "sizes", "imbalance", "resize", "similarity", "detection", "files",
-           "per_image", "plots")
+           "per_image", "plots", "separability")
 
 
 def test_package_re_exports_every_public_name_of_its_modules():

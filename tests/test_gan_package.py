@@ -28,6 +28,13 @@ PUBLIC = [
     "diversity",
     "per_class_quality",
     "top_up_with_synthetic",
+    "GeneratorMeasures",
+    "judge_features",
+    "judge_predictions",
+    "split_in_halves",
+    "frechet_per_class",
+    "measure_generator",
+    "with_reference_columns",
 ]
 
 def test_package_re_exports_every_public_name():
@@ -62,6 +69,7 @@ def test_conditional_gan_keeps_its_keras_registration(tmp_path):
         ("cvhelpers.methods.gan.diffaugment", True),
         ("cvhelpers.methods.gan.training", True),
         ("cvhelpers.data.pipeline", True),  # the GAN's batches come from it
+        ("cvhelpers.methods.gan.judge", False),  # measures a trained generator, does not decide it
         ("cvhelpers.eda.pixels", False),
         ("cvhelpers.cache.store", False),
     ],

@@ -107,3 +107,62 @@ def test_roc_pr_figure():
     figure = evaluation.plot_roc_pr_curves(Y, {"m": SCORES, "n": -SCORES}, NAMES, classes=[0, 3])
     assert len(figure.axes) == 4
     plt.close("all")
+
+
+def test_skewed_subset_follows_the_profile():
+    y = np.tile(np.arange(4), 50)  # 50 per class, interleaved
+    keep = evaluation.skewed_subset(y, COUNTS, largest=40, seed=0)
+    # 40 * count / 500, rounded, at least 1: 40, 8, round(2.4) = 2, round(0.8) = 1
+    assert np.bincount(y[keep]).tolist() == [40, 8, 2, 1]
+    assert y[keep].tolist() == sorted(y[keep].tolist())  # grouped by class, in label order
+    assert len(np.unique(keep)) == len(keep)  # without replacement
+    assert keep.dtype == np.int64
+    assert np.bincount(y[evaluation.skewed_subset(y, [10, 0, 5], largest=10)]).tolist() == [10, 1, 5]
+    # halves round to even (2.5 -> 2, 1.5 -> 2), and every class keeps at least one image (0.5 -> 0 -> 1)
+    assert np.bincount(y[evaluation.skewed_subset(y, {0: 10, 1: 5, 2: 3, 3: 1}, largest=5)]).tolist() == [5, 2, 2, 1]
+
+
+def test_skewed_subset_is_the_seeded_draw_class_by_class():
+    y = np.repeat(np.arange(3), 30)
+    rng = np.random.default_rng(7)
+    expected = np.concatenate([rng.choice(np.flatnonzero(y == c), size, replace=False)
+                               for c, size in enumerate([20, 10, 2])])
+    keep = evaluation.skewed_subset(y, {0: 100, 1: 50, 2: 10}, largest=20, seed=7)
+    np.testing.assert_array_equal(keep, expected)
+    generator = np.random.default_rng(7)  # a Generator is drawn from; the dict's order does not matter
+    np.testing.assert_array_equal(keep, evaluation.skewed_subset(y, {2: 10, 0: 100, 1: 50}, 20, generator))
+    assert not np.array_equal(keep, evaluation.skewed_subset(y, {0: 100, 1: 50, 2: 10}, largest=20, seed=8))
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, word",
+    [
+        ({"y": Y.astype(float)}, TypeError, "y"),
+        ({"y": Y.reshape(2, -1)}, ValueError, "y"),
+        ({"counts": "abc"}, TypeError, "counts"),
+        ({"counts": {0: 5, 1: -1}}, ValueError, "counts"),
+        ({"counts": [0, 0]}, ValueError, "counts"),
+        ({"largest": 0}, ValueError, "largest"),
+        ({"largest": 2.5}, TypeError, "largest"),
+        ({"largest": 51}, ValueError, "largest"),
+        ({"counts": {0: 10, 7: 10}}, ValueError, "class 7"),
+    ],
+)
+def test_skewed_subset_rejects_bad_input(kwargs, error, word):
+    arguments = {"y": Y, "counts": COUNTS, "largest": 10, **kwargs}
+    with pytest.raises(error, match=word):
+        evaluation.skewed_subset(**arguments)
+
+
+def test_softmax_of_the_notebooks_is_scipy_s():
+    """Notebook 08 turns logits into probabilities with scipy.special.softmax: rows sum to 1, argmax kept."""
+    from scipy.special import softmax
+
+    logits = SCORES.astype(np.float32)
+    probabilities = softmax(logits, axis=1)
+    assert probabilities.dtype == np.float32
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-6)
+    np.testing.assert_array_equal(probabilities.argmax(1), logits.argmax(1))
+    shifted = np.exp(logits - logits.max(1, keepdims=True))
+    np.testing.assert_array_equal(probabilities, shifted / shifted.sum(1, keepdims=True))
+    np.testing.assert_allclose(evaluation._probabilities(SCORES), softmax(SCORES, axis=1), rtol=1e-12)

@@ -53,3 +53,82 @@ def test_class_counts_bar_sorts_head_to_tail_and_labels_the_ratio():
     assert ax.get_yscale() == "log" and "imbalance ratio 50" in ax.get_title()
     figure = plots.class_counts_bar([3, 6], log=False, title="two")
     assert figure.axes[0].get_yscale() == "linear" and figure.axes[0].get_title() == "two"
+
+
+@pytest.fixture(autouse=True)
+def _one_openmp_thread():
+    """t-SNE's OpenMP threads busy-wait on a loaded CPU (a second or more per call); one thread takes 0.3 s."""
+    import sklearn.manifold  # noqa: F401  (loads the OpenMP runtime, so that the limit reaches it)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="openmp"):
+        yield
+
+
+def _clusters(per_class=10, classes=3, dim=5, seed=0):
+    """``classes`` tight clusters of ``per_class`` points, far apart, float32; labels 0, 1, ..."""
+    rng = np.random.default_rng(seed)
+    centres = 10.0 * np.eye(classes, dim)
+    labels = np.repeat(np.arange(classes), per_class)
+    return (centres[labels] + 0.1 * rng.normal(size=(len(labels), dim))).astype(np.float32), labels
+
+
+def test_tsne_points_are_sklearns_projection_and_keep_the_clusters():
+    from sklearn.manifold import TSNE
+
+    features, labels = _clusters()
+    points = plots.tsne_points(features, perplexity=5, seed=3)
+    assert points.shape == (30, 2)
+    expected = TSNE(n_components=2, perplexity=5, random_state=3, init="pca").fit_transform(features)
+    assert np.array_equal(points, expected)  # the same call as the notebooks made before, bit for bit
+    assert np.array_equal(points, plots.tsne_points(features, perplexity=5, seed=3))
+    centres = np.stack([points[labels == c].mean(axis=0) for c in range(3)])
+    within = max(np.linalg.norm(points[labels == c] - centres[c], axis=1).max() for c in range(3))
+    between = min(np.linalg.norm(centres[a] - centres[b]) for a in range(3) for b in range(a + 1, 3))
+    assert between > 2 * within
+
+
+def test_embedding_map_draws_every_point_once_in_the_colour_of_its_class():
+    features, labels = _clusters()
+    order = [2, 0, 1]
+    figure = plots.embedding_map(features, labels, classes=order, names=["two", "zero", "one"], perplexity=5,
+                                 seed=3, cmap="tab20", point_size=14, title="map", title_size=9)
+    (ax,) = figure.axes
+    points = plots.tsne_points(features, perplexity=5, seed=3)
+    assert len(ax.collections) == 3
+    assert sum(len(c.get_offsets()) for c in ax.collections) == len(features)
+    for index, (collection, cls) in enumerate(zip(ax.collections, order, strict=True)):
+        assert np.array_equal(np.asarray(collection.get_offsets()), points[labels == cls])
+        assert np.allclose(collection.get_facecolor()[0], plt.cm.tab20(index))
+        assert collection.get_sizes()[0] == 14
+    assert [c.get_label() for c in ax.collections] == ["two", "zero", "one"]
+    assert len({tuple(c.get_facecolor()[0]) for c in ax.collections}) == 3
+    assert ax.get_title() == "map" and ax.title.get_fontsize() == 9
+    assert list(ax.get_xticks()) == [] and list(ax.get_yticks()) == []
+
+
+def test_embedding_map_draws_on_a_given_axes_with_the_colour_cycle():
+    features, labels = _clusters(per_class=8, classes=2)
+    figure, axes = plt.subplots(1, 2)
+    assert plots.embedding_map(features, labels, perplexity=5, ax=axes[1], title="right") is figure
+    assert len(axes[0].collections) == 0 and len(axes[1].collections) == 2  # classes default: sorted labels
+    first, second = (c.get_facecolor()[0] for c in axes[1].collections)
+    assert not np.allclose(first, second)
+    assert axes[1].get_title() == "right"
+    assert axes[1].title.get_fontsize() == axes[0].set_title("left").get_fontsize()  # the default title size
+
+
+@pytest.mark.parametrize("call,error,match", [
+    (lambda f, y: plots.tsne_points(f[0]), ValueError, "features"),
+    (lambda f, y: plots.tsne_points(f.astype(str)), TypeError, "features"),
+    (lambda f, y: plots.tsne_points(np.where(f > 5, np.nan, f)), ValueError, "finite"),
+    (lambda f, y: plots.tsne_points(f, perplexity=30), ValueError, "perplexity"),
+    (lambda f, y: plots.tsne_points(f, seed=0.5), TypeError, "seed"),
+    (lambda f, y: plots.embedding_map(f, y[:-1]), ValueError, "labels"),
+    (lambda f, y: plots.embedding_map(f, y, perplexity=5, names=["a"]), ValueError, "names"),
+    (lambda f, y: plots.embedding_map(f, y, perplexity=5, cmap="no such map"), ValueError, "cmap"),
+])
+def test_embedding_map_names_the_bad_argument(call, error, match):
+    features, labels = _clusters()
+    with pytest.raises(error, match=match):
+        call(features, labels)

@@ -32,10 +32,14 @@ PUBLIC = [
     "episode_accuracy",
     "mean_ci",
     "one_shot_experiment",
+    "embedding_spread",
+    "compare_mining",
+    "verification_roc",
+    "plot_verification",
 ]
 
 MODULES = [f"cvhelpers.methods.siamese.{name}" for name in (
-    "networks", "batches", "training", "features", "episodes", "experiment")]
+    "networks", "batches", "training", "features", "episodes", "experiment", "collapse", "roc")]
 MODULES.append("cvhelpers.metrics.few_shot")  # verification, shared with any few-shot method
 
 

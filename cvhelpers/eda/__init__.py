@@ -13,6 +13,8 @@ name is re-exported here):
 * :mod:`~cvhelpers.eda.pixels`: brightness, contrast, edges, blur and
   texture (questions 4-6): ``mean_luminance``, ``rms_contrast``,
   ``edge_density``, ``laplacian_variance``, ``glcm_features``.
+* :mod:`~cvhelpers.eda.separability`: how much class information a few
+  per-image numbers carry (question 6): ``knn_accuracy``.
 * :mod:`~cvhelpers.eda.imbalance`: class imbalance (question 7):
   ``effective_number``, ``imbalance_table``.
 * :mod:`~cvhelpers.eda.detection`: objects with OpenCV Haar cascades
@@ -65,6 +67,7 @@ from cvhelpers.eda.plots import (
     plot_stat_by_class,
 )
 from cvhelpers.eda.resize import limit_size, resize_batch
+from cvhelpers.eda.separability import knn_accuracy
 from cvhelpers.eda.similarity import (
     class_mean_images,
     hamming_distance,
@@ -83,6 +86,7 @@ __all__ = [
     "edge_density",
     "laplacian_variance",
     "glcm_features",
+    "knn_accuracy",
     "mean_colour",
     "border_colour",
     "is_grayscale",

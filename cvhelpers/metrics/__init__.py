@@ -8,7 +8,8 @@ Modules
 classification
     :func:`classification_report` (balanced accuracy, macro F1, head/tail
     recall, calibration), the comparison table, confusion matrices, recall,
-    ROC and precision-recall plots, and the ``BalancedAccuracy`` Keras metric.
+    ROC and precision-recall plots, a class-imbalanced evaluation subset
+    (:func:`skewed_subset`), and the ``BalancedAccuracy`` Keras metric.
 generative
     Fréchet distance, precision/recall of generated features, label
     faithfulness, diversity, per class.
@@ -29,6 +30,7 @@ from cvhelpers.metrics.classification import (
     plot_per_class_recall,
     plot_roc_pr_curves,
     predict_logits,
+    skewed_subset,
 )
 from cvhelpers.metrics.few_shot import choose_threshold, pair_distances, verification_metrics
 from cvhelpers.metrics.generative import (
@@ -46,6 +48,7 @@ __all__ = [
     "classification_report",
     "predict_logits",
     "head_tail_classes",
+    "skewed_subset",
     "gap_closed",
     "comparison_table",
     "plot_confusion_matrices",

@@ -10,6 +10,9 @@ it against them.
 :class:`BalancedAccuracy` is a streaming Keras metric, so early stopping and
 model choice can monitor ``val_balanced_accuracy``. Keras has no such metric.
 
+:func:`skewed_subset` draws a class-imbalanced evaluation subset with given
+proportions (the training counts), where accuracy and balanced accuracy part.
+
 Used in notebooks 02-08.
 """
 
@@ -26,6 +29,7 @@ __all__ = [
     "classification_report",
     "predict_logits",
     "head_tail_classes",
+    "skewed_subset",
     "gap_closed",
     "comparison_table",
     "plot_confusion_matrices",
@@ -100,6 +104,82 @@ def head_tail_classes(counts: dict, k: int = 3) -> tuple[list, list]:
         raise ValueError(f"k must be in [1, {len(counts) // 2}], got {k}")
     order = sorted(counts, key=lambda label: (-counts[label], label))
     return order[:k], order[-k:]
+
+
+def skewed_subset(y, counts, largest: int = 1000, seed=0) -> np.ndarray:
+    """Indices of a class-imbalanced subset of ``y`` whose class sizes follow ``counts``.
+
+    A balanced test set hides what a skewed one shows; this draws a subset
+    with the training proportions. Class ``c`` keeps
+    ``max(1, round(largest * counts[c] / max(counts)))`` of its images
+    (``round`` is Python's, halves to even), drawn without replacement with
+    ``numpy.random.default_rng(seed).choice``, one class after another in
+    label order. The same arguments give the same subset.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n,), int
+        Labels of the set to draw from.
+    counts : dict of int to int, or sequence of int
+        The profile: images per class, e.g. the training counts
+        (``{label: count}``, or indexed by label). Classes missing from it
+        are left out.
+    largest : int, default=1000
+        Images kept of the largest class in ``counts``.
+    seed : int or numpy.random.Generator, default=0
+        A Generator is drawn from (and advanced) in place.
+
+    Returns
+    -------
+    ndarray of shape (m,), int64
+        Positions in ``y``, grouped by class in label order (not sorted),
+        with ``m`` the sum of the kept sizes.
+
+    Raises
+    ------
+    TypeError
+        On non-integer ``y``, ``counts`` that is neither a dict nor a
+        sequence, or a non-int ``largest``.
+    ValueError
+        On ``y`` that is not 1-D, negative or all-zero ``counts``,
+        ``largest`` below 1, or a class with fewer images in ``y`` than it
+        must keep.
+
+    Examples
+    --------
+    >>> y = np.repeat([0, 1, 2], 20)
+    >>> np.bincount(y[skewed_subset(y, {0: 600, 1: 60, 2: 6}, largest=20)]).tolist()
+    [20, 2, 1]
+    """
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"y must have shape (n,), got {y.shape}")
+    if not np.issubdtype(y.dtype, np.integer):
+        raise TypeError(f"y must hold integer labels, got dtype {y.dtype}")
+    if isinstance(largest, bool) or not isinstance(largest, (int, np.integer)):
+        raise TypeError(f"largest must be an int, got {type(largest).__name__}")
+    if largest < 1:
+        raise ValueError(f"largest must be at least 1, got {largest}")
+    if isinstance(counts, dict):
+        profile = {int(label): int(count) for label, count in sorted(counts.items())}
+    elif isinstance(counts, (list, tuple, np.ndarray)) and np.ndim(counts) == 1:
+        profile = {label: int(count) for label, count in enumerate(counts)}
+    else:
+        raise TypeError(f"counts must be a dict of label to count or a 1-D sequence, got {type(counts).__name__}")
+    if not profile or min(profile.values()) < 0 or max(profile.values()) == 0:
+        raise ValueError(f"counts must be non-negative with a positive largest count, got {profile}")
+    n_max = max(profile.values())
+    rng = np.random.default_rng(seed)
+    chosen = []
+    for label, count in profile.items():
+        members = np.flatnonzero(y == label)
+        size = max(1, round(largest * count / n_max))
+        if len(members) < size:
+            raise ValueError(
+                f"class {label} has {len(members)} images in y but counts and largest={largest} ask for {size}"
+            )
+        chosen.append(rng.choice(members, size, replace=False))
+    return np.concatenate(chosen).astype(np.int64)
 
 
 def _softmax(logits):

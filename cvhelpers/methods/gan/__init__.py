@@ -21,6 +21,12 @@ training
 sampling
     :func:`generate`, :func:`class_grid`, :func:`plot_class_grid`,
     :func:`top_up_with_synthetic`.
+judge
+    Measuring a generator through a classifier trained on real data:
+    :func:`judge_features`, :func:`judge_predictions`,
+    :func:`split_in_halves`, :func:`frechet_per_class`,
+    :func:`measure_generator` (:class:`GeneratorMeasures`),
+    :func:`with_reference_columns`.
 metrics
     Generic measures on feature vectors, independent of the GAN:
     :func:`gaussian_frechet_distance`, :func:`frechet_distance`,
@@ -32,6 +38,15 @@ from cvhelpers._checks import _check_positive_int as _check_positive_int
 from cvhelpers.methods.gan.callbacks import FrechetCurve, SampleGrid
 from cvhelpers.methods.gan.diffaugment import DIFF_AUGMENT_POLICIES as DIFF_AUGMENT_POLICIES
 from cvhelpers.methods.gan.diffaugment import diff_augment
+from cvhelpers.methods.gan.judge import (
+    GeneratorMeasures,
+    frechet_per_class,
+    judge_features,
+    judge_predictions,
+    measure_generator,
+    split_in_halves,
+    with_reference_columns,
+)
 from cvhelpers.methods.gan.model import ConditionalGAN
 from cvhelpers.methods.gan.networks import build_discriminator, build_generator
 from cvhelpers.methods.gan.sampling import class_grid, generate, plot_class_grid, top_up_with_synthetic
@@ -65,4 +80,11 @@ __all__ = [
     "diversity",
     "per_class_quality",
     "top_up_with_synthetic",
+    "GeneratorMeasures",
+    "judge_features",
+    "judge_predictions",
+    "split_in_halves",
+    "frechet_per_class",
+    "measure_generator",
+    "with_reference_columns",
 ]

@@ -21,9 +21,16 @@ training
 features
     :func:`embed` (embeddings of images) and :func:`pixel_features` (the
     raw-pixel nearest-neighbour baseline).
-verification
+verification (in :mod:`cvhelpers.metrics.few_shot`, re-exported here)
     :func:`pair_distances`, :func:`choose_threshold` (T chosen on validation
     pairs) and :func:`verification_metrics`.
+collapse
+    Does training start? :func:`embedding_spread` (~0 for a collapsed
+    embedding) and :func:`compare_mining` (one network per triplet loss, same
+    steps: loss, spread and one-shot accuracy of each).
+roc
+    :func:`verification_roc` (ROC curve and AUC of "same when d <= T") and
+    :func:`plot_verification` (the curves beside the histogram of distances).
 episodes
     N-way k-shot identification over many episodes with 95% confidence
     intervals: :func:`sample_episodes`, :func:`episode_accuracy`,
@@ -39,10 +46,12 @@ _labels
 from __future__ import annotations
 
 from cvhelpers.methods.siamese.batches import PairBatches, PKBatches, make_pairs
+from cvhelpers.methods.siamese.collapse import compare_mining, embedding_spread
 from cvhelpers.methods.siamese.episodes import episode_accuracy, mean_ci, sample_episodes
 from cvhelpers.methods.siamese.experiment import one_shot_experiment
 from cvhelpers.methods.siamese.features import embed, pixel_features
 from cvhelpers.methods.siamese.networks import embedding_network, siamese_pair_model
+from cvhelpers.methods.siamese.roc import plot_verification, verification_roc
 from cvhelpers.methods.siamese.training import cosine_adam, fit_pairs, fit_triplet
 from cvhelpers.metrics.few_shot import (
     choose_threshold,
@@ -68,4 +77,8 @@ __all__ = [
     "episode_accuracy",
     "mean_ci",
     "one_shot_experiment",
+    "embedding_spread",
+    "compare_mining",
+    "verification_roc",
+    "plot_verification",
 ]

@@ -1,0 +1,106 @@
+"""How much class information a few per-image numbers carry (question 6).
+
+:func:`knn_accuracy` scores a k-nearest-neighbour classifier on a table of
+per-image statistics (the GLCM texture columns of :func:`image_stats`, say)
+with stratified cross-validation, and returns its balanced accuracy beside
+chance. It is built on scikit-learn (``StandardScaler``,
+``KNeighborsClassifier``, ``cross_val_score``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cvhelpers.eda._batching import _check_labels
+
+__all__ = [
+    "knn_accuracy",
+]
+
+
+def _check_positive_int(value, name: str, smallest: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < smallest:
+        raise ValueError(f"{name} must be at least {smallest}, got {value}")
+    return int(value)
+
+
+def knn_accuracy(features, labels, folds: int = 5, max_neighbors: int = 15, per_class: int | None = None):
+    """Cross-validated balanced accuracy of k-NN on per-image features, and chance.
+
+    Classes with fewer than ``folds`` images are left out (stratified
+    ``folds``-fold cross-validation needs one image per class and fold).
+    The model is ``StandardScaler`` then ``KNeighborsClassifier`` with
+    k = min(``max_neighbors``, int((folds - 1) / folds * n) - 1), n the
+    images kept; the folds are scikit-learn's unshuffled
+    ``StratifiedKFold``, so the result is deterministic.
+
+    Parameters
+    ----------
+    features : ndarray or pandas.DataFrame of shape (n, d)
+        Numbers per image, e.g. ``image_stats(...)[columns]``; no NaN.
+    labels : ndarray of shape (n,), int
+        Class of each row.
+    folds : int, default=5
+        Cross-validation folds, at least 2.
+    max_neighbors : int, default=15
+        Largest k.
+    per_class : int, optional
+        Keep only the first ``per_class`` rows of each class; the rows are
+        then grouped by class, in label order. Default: every row, in the
+        given order.
+
+    Returns
+    -------
+    balanced_accuracy : float
+        Mean over the folds of the balanced accuracy; NaN when fewer than
+        2 classes are left.
+    chance : float
+        1 / the number of classes left (NaN when none is).
+
+    Raises
+    ------
+    TypeError
+        On non-numeric ``features``, non-integer ``labels`` or a non-int
+        ``folds``, ``max_neighbors`` or ``per_class``.
+    ValueError
+        On ``features`` that is not 2-D or holds NaN, ``labels`` of another
+        length or with negative values, or an out-of-range int argument.
+
+    Examples
+    --------
+    >>> accuracy, chance = knn_accuracy(stats[["glcm_contrast", "glcm_energy"]], labels)  # doctest: +SKIP
+    """
+    from sklearn.model_selection import cross_val_score
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    values = np.asarray(features)
+    if not (np.issubdtype(values.dtype, np.number) or values.dtype == bool):
+        raise TypeError(f"features must be numeric, got dtype {values.dtype}")
+    if values.ndim != 2:
+        raise ValueError(f"features must have shape (n, d), got {values.shape}")
+    values = values.astype(np.float64)
+    if np.isnan(values).any():
+        raise ValueError("features contain NaN; drop those rows or columns first")
+    labels = _check_labels(labels, len(values))
+    folds = _check_positive_int(folds, "folds", smallest=2)
+    max_neighbors = _check_positive_int(max_neighbors, "max_neighbors")
+    if per_class is not None:
+        per_class = _check_positive_int(per_class, "per_class")
+        rows = np.concatenate(
+            [np.flatnonzero(labels == c)[:per_class] for c in np.unique(labels)] or [np.zeros(0, np.int64)]
+        )
+        values, labels = values[rows], labels[rows]
+    enough = np.bincount(labels)[labels] >= folds if len(labels) else np.zeros(0, bool)
+    values, labels = values[enough], labels[enough]
+    classes = len(np.unique(labels))
+    chance = 1 / classes if classes else float("nan")
+    if classes < 2:
+        return float("nan"), chance
+    neighbors = min(max_neighbors, int((folds - 1) / folds * len(labels)) - 1)
+    model = make_pipeline(StandardScaler(), KNeighborsClassifier(neighbors))
+    scores = cross_val_score(model, values, labels, cv=folds, scoring="balanced_accuracy")
+    return float(scores.mean()), chance
