@@ -124,26 +124,37 @@ def plot_stat_by_class(stats, column: str, ax=None, title=None, log: bool = Fals
 def plot_imbalance(table, ax=None, title=None):
     """Counts and effective numbers, head to tail, log axis (question 7).
 
+    The bars are :func:`cvhelpers.plots.class_counts_bar`, the course's one
+    class-count chart; the effective numbers are drawn over them.
+
     Parameters
     ----------
     table : pandas.DataFrame from :func:`imbalance_table`
+        Sorted head to tail, as that function returns it.
+    ax : matplotlib Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
     import matplotlib.pyplot as plt
 
+    from cvhelpers.plots import class_counts_bar
+
     if ax is None:
-        figure, ax = plt.subplots(figsize=(max(5, 0.45 * len(table)), 3.2))
-    else:
-        figure = ax.figure
+        _, ax = plt.subplots(figsize=(max(5, 0.45 * len(table)), 3.2))
+    ratio = table.attrs.get("imbalance_ratio")
+    title = title or (f"head to tail, imbalance ratio {ratio:.0f}" if ratio else "head to tail")
+    figure = class_counts_bar(dict(enumerate(table["count"])), list(table["class"]), log=True, ax=ax, title=title)
+    ax.containers[0].set_label("images")
     x = np.arange(len(table))
-    ax.bar(x, table["count"], color="tab:blue", label="images")
     ax.plot(x, table["effective_number"], "o-", color="tab:orange", ms=4,
             label=f"effective number (beta={table.attrs.get('beta', '?')})")
-    ax.set_yscale("log")
     ax.set_xticks(x, table["class"], rotation=60, ha="right", fontsize=7)
     ax.set_ylabel("images (log scale)")
     ax.legend(fontsize=7)
-    ratio = table.attrs.get("imbalance_ratio")
-    ax.set_title(title or (f"head to tail, imbalance ratio {ratio:.0f}" if ratio else "head to tail"), fontsize=9)
+    ax.title.set_fontsize(9)
     figure.tight_layout()
     return figure
 
