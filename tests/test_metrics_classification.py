@@ -166,3 +166,41 @@ def test_softmax_of_the_notebooks_is_scipy_s():
     shifted = np.exp(logits - logits.max(1, keepdims=True))
     np.testing.assert_array_equal(probabilities, shifted / shifted.sum(1, keepdims=True))
     np.testing.assert_allclose(evaluation._probabilities(SCORES), softmax(SCORES, axis=1), rtol=1e-12)
+
+
+def test_a_class_absent_from_y_true_is_left_out_of_the_means_and_named():
+    # Every present sample is predicted right; class 2 has no test sample.
+    y = np.array([0, 0, 1, 1, 3, 3])
+    scores = np.eye(4)[y] * 5.0
+    report = evaluation.classification_report(y, scores, ["a", "b", "c", "d"], {0: 50, 1: 20, 2: 10, 3: 5}, k=1)
+    summary = report.summary
+    assert summary["balanced_accuracy"] == 1.0
+    assert summary["macro_f1"] == 1.0 and summary["geometric_mean"] == 1.0
+    assert summary["worst_recall"] == 1.0 and summary["head_recall"] == 1.0 and summary["tail_recall"] == 1.0
+    assert summary["absent_classes"] == ["c"]
+    assert report.per_class["present"].tolist() == [True, True, False, True]
+
+
+def test_predictions_into_an_absent_class_are_errors_of_the_true_class():
+    y = np.array([0, 0, 1, 1])
+    predicted = np.array([0, 2, 1, 1])  # one class-0 sample predicted as the absent class 2
+    report = evaluation.classification_report(y, np.eye(3)[predicted] * 5.0)
+    assert report.per_class["recall"].tolist() == [0.5, 1.0, 0.0]
+    assert report.summary["balanced_accuracy"] == 0.75 and report.summary["worst_recall"] == 0.5
+    assert report.summary["geometric_mean"] == pytest.approx(np.sqrt(0.5))
+    assert report.summary["macro_f1"] == pytest.approx((2 / 3 + 1.0) / 2)  # class 0: precision 1, recall 0.5
+
+
+def test_a_report_without_absent_classes_has_no_absent_keys():
+    report = evaluation.classification_report(Y, SCORES, NAMES, COUNTS, k=1)
+    assert "absent_classes" not in report.summary and "present" not in report.per_class
+
+
+@pytest.mark.parametrize("y_true, counts, error, word", [
+    (np.eye(4)[Y], None, ValueError, "y_true must be 1-D"),
+    (Y.astype(float), None, TypeError, "y_true must hold integer"),
+    (Y, {0: 5, 7: 3}, ValueError, "counts has keys outside"),
+])
+def test_bad_labels_and_counts_name_the_argument(y_true, counts, error, word):
+    with pytest.raises(error, match=word):
+        evaluation.classification_report(y_true, SCORES, counts=counts)

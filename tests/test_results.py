@@ -80,3 +80,59 @@ def test_gather_methods_marks_missing_notebooks():
     assert table["status"].tolist() == ["missing: run notebook 02", "recorded", "recorded"]
     assert table.loc[2, "balanced_accuracy"] == 0.86
     assert table.loc[2, "profile"] == "full" and table.loc[2, "seed"] == 1
+
+
+def test_load_all_skips_files_that_are_not_records_and_names_them(tmp_path):
+    results.record("03_resampling", {"a": 1}, directory=tmp_path)
+    copy = tmp_path / "03_resampling (1).json"
+    copy.write_text('{"a": 2}')
+    with pytest.warns(UserWarning, match=r"03_resampling \(1\)\.json"):
+        loaded = results.load_all(tmp_path)
+    assert list(loaded) == ["03_resampling"] and loaded["03_resampling"]["a"] == 1
+    assert copy.read_text() == '{"a": 2}'  # a user's file is left as it is
+
+
+@pytest.mark.parametrize("content", ["{not json", "[1, 2]", "\udcff"])
+def test_a_corrupt_record_is_moved_aside_and_named(tmp_path, content):
+    results.record("02_augmentation", {"a": 1}, directory=tmp_path)
+    broken = tmp_path / "04_class_weights.json"
+    broken.write_text(content, errors="surrogateescape")
+    with pytest.warns(UserWarning, match="04_class_weights.json") as caught:
+        loaded = results.load_all(tmp_path)
+    assert list(loaded) == ["02_augmentation"]
+    aside = tmp_path / "04_class_weights.json.corrupt"
+    assert str(aside) in str(caught[0].message) and not broken.exists()
+    assert aside.read_bytes() == content.encode(errors="surrogateescape")  # kept, byte for byte
+    broken.write_text("{also broken")
+    with pytest.warns(UserWarning, match="corrupt-1"):
+        results.load_all(tmp_path)
+    assert (tmp_path / "04_class_weights.json.corrupt-1").read_text() == "{also broken"
+
+
+def test_load_of_a_corrupt_record_names_the_file(tmp_path):
+    (tmp_path / "05_x.json").write_text("{")
+    with pytest.raises(ValueError, match=r"05_x\.json is not valid JSON"):
+        results.load("05_x", tmp_path)
+    (tmp_path / "06_x.json").write_text("[]")
+    with pytest.raises(ValueError, match=r"06_x\.json holds a JSON list"):
+        results.load("06_x", tmp_path)
+
+
+def test_recording_over_a_corrupt_record_keeps_the_old_file_beside(tmp_path):
+    (tmp_path / "07_x.json").write_text("{half")
+    with pytest.warns(UserWarning, match="07_x.json.corrupt"):
+        results.record("07_x", {"b": 2}, directory=tmp_path)
+    assert results.load("07_x", tmp_path)["b"] == 2
+    assert (tmp_path / "07_x.json.corrupt").read_text() == "{half"
+
+
+def test_record_names_must_match_entirely():
+    for name in ("03_resampling\n", "03 resampling", "", "../x", "-x"):
+        with pytest.raises(ValueError, match="name must be"):
+            results.record_path(name, "/tmp")
+
+
+def test_keys_that_would_collide_are_refused():
+    with pytest.raises(ValueError, match=r"keys '1' and '1'|keys 1 and '1'"):
+        results.to_jsonable({1: "a", "1": "b"})
+    assert results.to_jsonable({1: "a", 2: {"x": 3}}) == {"1": "a", "2": {"x": 3}}

@@ -1,4 +1,5 @@
 import json
+import re
 
 import nbformat
 import pytest
@@ -70,3 +71,81 @@ def test_command_line_exit_codes(course, tmp_path):
     )
     assert code == 0
     assert (tmp_path / "b" / "report.html").is_file()
+
+
+def _no_execution(*args, **kwargs):
+    raise AssertionError("a notebook was executed")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "A;B",  # code, not a name
+        "\uff33\uff25\uff25\uff24",  # fullwidth SEED: Python would normalise it to SEED
+        "\u00df",  # sharp s: upper() gives the ASCII name SS
+        "1A",
+        "",
+    ],
+)
+def test_param_name_must_be_an_ascii_identifier(course, tmp_path, monkeypatch, capsys, name):
+    monkeypatch.setattr(runner, "run_notebooks", _no_execution)
+    with pytest.raises(SystemExit) as exit_info:
+        runner.main(["--notebooks-dir", str(course), "--build-dir", str(tmp_path / "b"), "--param", f"{name}=1"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--param" in err and repr(name) in err and "not a parameter name" in err
+    assert not (tmp_path / "b").exists()
+
+
+def test_param_must_be_declared_in_a_selected_notebook(course, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(runner, "run_notebooks", _no_execution)
+    with pytest.raises(SystemExit) as exit_info:
+        runner.main(["--notebooks-dir", str(course), "--build-dir", str(tmp_path / "b"), "--param", "epochs=3"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--param" in err and "'EPOCHS' is not declared" in err and "declared: NAME, PROFILE, SEED" in err
+
+
+def test_declared_parameters_reads_assignments_of_the_parameters_cell(tmp_path):
+    path = tmp_path / "00_p.ipynb"
+    _notebook(
+        path,
+        ("%matplotlib inline\nP, K = 1, 2\nSTEPS: int = 3\nD.attr = 4\nprint(X)", ["parameters"]),
+        ("OTHER = 1", None),
+    )
+    assert runner.declared_parameters(path) == {"P", "K", "STEPS"}
+    runner.check_parameters([path], ["P", "STEPS"])
+    with pytest.raises(ValueError, match="'OTHER' is not declared.*declared: K, P, STEPS"):
+        runner.check_parameters([path], ["OTHER"])
+
+
+def _run(name):
+    return runner.NotebookRun(name, 1.0, True, peak_memory_mib=10.0, finished_at="2026-01-01 00:00:00")
+
+
+def test_corrupt_run_times_are_moved_aside_and_replaced(tmp_path):
+    path = tmp_path / "run_times.json"
+    path.write_text('{"00_a": {"seconds": 1.0,')
+    with pytest.warns(UserWarning, match="run_times.json.*moved it to .*run_times.json.corrupt$"):
+        runner._save_run_times(tmp_path, [_run("01_b")])
+    assert (tmp_path / "run_times.json.corrupt").read_text() == '{"00_a": {"seconds": 1.0,'
+    assert set(json.loads(path.read_text())) == {"01_b"}
+
+
+def test_corrupt_run_times_do_not_overwrite_an_earlier_corrupt_copy(tmp_path):
+    path = tmp_path / "run_times.json"
+    (tmp_path / "run_times.json.corrupt").write_text("older")
+    path.write_text("[1, 2]")  # valid JSON, wrong shape
+    with pytest.warns(UserWarning, match="run_times.json.corrupt-1"):
+        runner._save_run_times(tmp_path, [_run("00_a")])
+    assert (tmp_path / "run_times.json.corrupt").read_text() == "older"
+    assert (tmp_path / "run_times.json.corrupt-1").read_text() == "[1, 2]"
+    assert set(json.loads(path.read_text())) == {"00_a"}
+
+
+def test_report_with_corrupt_run_times_warns_and_still_writes(tmp_path):
+    (tmp_path / "run_times.json").write_text('{"00_a": {"ok": true}}')  # no seconds
+    with pytest.warns(UserWarning, match=re.escape(str(tmp_path / "run_times.json"))):
+        md, _ = runner.write_report(tmp_path)
+    assert "## Run times" not in md.read_text() and "## Versions" in md.read_text()
+    assert (tmp_path / "run_times.json.corrupt").read_text() == '{"00_a": {"ok": true}}'

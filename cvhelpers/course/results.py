@@ -16,6 +16,7 @@ import json
 import math
 import os
 import re
+import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from cvhelpers.paths import build_dir
 __all__ = [
     "METHOD_RECORDS",
     "gather_methods",
+    "move_aside",
     "results_dir",
     "atomic_write_text",
     "atomic_write_bytes",
@@ -81,7 +83,12 @@ def to_jsonable(value):
     NaN and infinities become ``None`` so the JSON stays standard.
     """
     if isinstance(value, dict):
-        return {str(key): to_jsonable(item) for key, item in value.items()}
+        converted = {}
+        for key, item in value.items():
+            if str(key) in converted:
+                raise ValueError(f"keys {key!r} and {str(key)!r} would both be recorded as {str(key)!r}")
+            converted[str(key)] = to_jsonable(item)
+        return converted
     if isinstance(value, (list, tuple)):
         return [to_jsonable(item) for item in value]
     if isinstance(value, np.ndarray):
@@ -100,7 +107,7 @@ def to_jsonable(value):
 
 
 def _check_name(name: str) -> str:
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise ValueError(
             f"name must be letters, digits, '_', '.' or '-', e.g. '04_class_weights', got {name!r}"
         )
@@ -135,26 +142,84 @@ def record(name: str, values: dict, directory=None, merge: bool = True) -> None:
         raise TypeError(f"values must be a dict, got {type(values).__name__}")
     payload = {}
     if merge and path.is_file():
-        payload = load(name, directory)
+        payload = _read_record(path)
+        if payload is None:  # unreadable: kept beside, not merged
+            payload = {}
     payload.update(to_jsonable(values))
     payload["_recorded_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     atomic_write_text(path, json.dumps(payload, indent=2, sort_keys=False) + "\n")
 
 
 def load(name: str, directory=None) -> dict:
-    """Read one record; ``FileNotFoundError`` if it was never recorded."""
+    """Read one record.
+
+    ``FileNotFoundError`` if it was never recorded; ``ValueError`` naming the file if it is corrupt.
+    """
     _check_name(name)
     path = Path(directory or results_dir()) / f"{name}.json"
     with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
+        try:
+            payload = json.load(handle)
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise ValueError(f"record {path} is not valid JSON ({error}); rerun the notebook that writes it") from None
+    if not isinstance(payload, dict):
+        raise ValueError(f"record {path} holds a JSON {type(payload).__name__}, not an object")
+    return payload
 
 
 def load_all(directory=None) -> dict:
-    """Every record in the folder, by name, in name order."""
+    """Every record in the folder, by name, in name order.
+
+    A file that is not a record (a name :func:`record` would refuse, such as
+    ``03_resampling (1).json``) is skipped with a warning that names it; an
+    unreadable record (not JSON, or not a JSON object) is moved aside to
+    ``<name>.json.corrupt`` and skipped, with a warning that names both paths.
+    """
     folder = Path(directory or results_dir())
     if not folder.is_dir():
         return {}
-    return {path.stem: load(path.stem, folder) for path in sorted(folder.glob("*.json"))}
+    records = {}
+    for path in sorted(folder.glob("*.json")):
+        if not _NAME.fullmatch(path.stem):
+            warnings.warn(f"skipped {path}: not a record name (letters, digits, '_', '.', '-')", stacklevel=2)
+            continue
+        payload = _read_record(path)
+        if payload is not None:
+            records[path.stem] = payload
+    return records
+
+
+def _read_record(path: Path) -> dict | None:
+    """The record in ``path``; ``None`` after moving an unreadable one aside (with a warning naming both paths)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            payload = json.load(handle)
+        if isinstance(payload, dict):
+            return payload
+        problem = f"a JSON {type(payload).__name__}, not an object"
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        problem = f"not valid JSON ({error})"
+    aside = move_aside(path)
+    warnings.warn(f"skipped record {path}: {problem}; moved it to {aside}", stacklevel=3)
+    return None
+
+
+def move_aside(path) -> Path:
+    """Rename an unreadable file to ``<name>.corrupt`` (``.corrupt-N`` if taken), never deleting it.
+
+    Returns
+    -------
+    Path
+        Where the file is now.
+    """
+    path = Path(path)
+    aside = path.with_name(path.name + ".corrupt")
+    number = 1
+    while aside.exists():
+        aside = path.with_name(f"{path.name}.corrupt-{number}")
+        number += 1
+    path.replace(aside)
+    return aside
 
 
 def figure_path(name: str, key: str, directory=None) -> Path:

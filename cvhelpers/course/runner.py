@@ -19,11 +19,13 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import keyword
 import os
 import platform
 import resource
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -258,7 +260,7 @@ def _run_all(notebooks, build_dir, out_dir, parameters, kernel_name, progress):
 def _save_run_times(build_dir: Path, runs) -> None:
     """Merge these runs' times into ``build/run_times.json`` (subset runs keep the rest)."""
     path = build_dir / "run_times.json"
-    times = json.loads(path.read_text()) if path.is_file() else {}
+    times = _load_run_times(path)
     for run in runs:
         times[run.name] = {
             "seconds": round(run.seconds, 1),
@@ -268,6 +270,42 @@ def _save_run_times(build_dir: Path, runs) -> None:
             "finished_at": run.finished_at,
         }
     results_module.atomic_write_text(path, json.dumps(dict(sorted(times.items())), indent=2) + "\n")
+
+
+def _load_run_times(path: Path) -> dict:
+    """The run times recorded in ``path``, or an empty record if there are none.
+
+    Parameters
+    ----------
+    path : Path
+        ``build/run_times.json``.
+
+    Returns
+    -------
+    dict
+        ``{notebook: {"seconds": float, ...}}``. A file that is not valid JSON
+        or not of that shape is moved aside to ``<name>.corrupt`` (or
+        ``<name>.corrupt-N`` if that exists) with a warning naming both paths,
+        and an empty record is returned.
+    """
+    if not path.is_file():
+        return {}
+    try:
+        times = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        problem = f"not valid JSON ({error})"
+    else:
+        if isinstance(times, dict) and all(
+            isinstance(entry, dict)
+            and isinstance(entry.get("seconds"), (int, float))
+            and not isinstance(entry.get("seconds"), bool)
+            for entry in times.values()
+        ):
+            return times
+        problem = "not an object of {notebook: {'seconds': number, ...}}"
+    aside = results_module.move_aside(path)
+    warnings.warn(f"ignored run times in {path}: {problem}; moved it to {aside}", stacklevel=3)
+    return {}
 
 
 # ---------------------------------------------------------------------------
@@ -343,7 +381,7 @@ def write_report(build_dir) -> tuple[Path, Path]:
     build_dir = Path(build_dir)
     records = results_module.load_all(build_dir / "results")
     times_path = build_dir / "run_times.json"
-    times = json.loads(times_path.read_text()) if times_path.is_file() else {}
+    times = _load_run_times(times_path)
     versions = _versions()
 
     md = ["# cvlab course report", ""]
@@ -396,14 +434,101 @@ def write_report(build_dir) -> tuple[Path, Path]:
 
 
 def _parse_param(text: str):
+    """``NAME=VALUE`` as ``(NAME, value)``: the name upper-cased, the value a Python literal or else the text.
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        If there is no ``=`` or the name is not an ASCII Python identifier
+        (the name is pasted into the notebook as code).
+    """
     if "=" not in text:
-        raise argparse.ArgumentTypeError(f"--param takes NAME=VALUE, got {text!r}")
-    name, raw = text.split("=", 1)
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    raw_name, raw = text.split("=", 1)
+    name = raw_name.strip()
+    if not (name.isascii() and name.isidentifier()) or keyword.iskeyword(name) or keyword.iskeyword(name.upper()):
+        raise argparse.ArgumentTypeError(
+            f"{raw_name!r} is not a parameter name: use ASCII letters, digits and '_', "
+            "not starting with a digit, e.g. --param EPOCHS=20"
+        )
     try:
         value = ast.literal_eval(raw)
     except (ValueError, SyntaxError):
         value = raw
-    return name.strip().upper(), value
+    return name.upper(), value
+
+
+def declared_parameters(notebook) -> set[str]:
+    """The names assigned in a notebook's ``parameters``-tagged cells.
+
+    Parameters
+    ----------
+    notebook : path-like
+        An ``.ipynb`` file.
+
+    Returns
+    -------
+    set of str
+        Every name bound by an assignment there (``P, K = ...`` gives both).
+        A line that is not Python (an IPython magic) is skipped.
+    """
+    import nbformat
+
+    names = set()
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        if cell.cell_type != "code" or "parameters" not in cell.metadata.get("tags", []):
+            continue
+        try:
+            trees = [ast.parse(cell.source)]
+        except SyntaxError:
+            trees = []
+            for line in cell.source.splitlines():
+                try:
+                    trees.append(ast.parse(line))
+                except SyntaxError:
+                    continue
+        for tree in trees:
+            for statement in tree.body:
+                if isinstance(statement, ast.Assign):
+                    targets = statement.targets
+                elif isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
+                    targets = [statement.target]
+                else:
+                    continue
+                for target in targets:
+                    names.update(
+                        node.id
+                        for node in ast.walk(target)
+                        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+                    )
+    return names
+
+
+def check_parameters(notebooks, names) -> None:
+    """Refuse parameter names that no selected notebook declares.
+
+    Parameters
+    ----------
+    notebooks : sequence of Path
+        The selected notebooks.
+    names : iterable of str
+        The ``--param`` names, as injected.
+
+    Raises
+    ------
+    ValueError
+        Naming the first undeclared parameter and listing the declared ones.
+    """
+    declared = set()
+    for notebook in notebooks:
+        declared |= declared_parameters(notebook)
+    for name in names:
+        if name not in declared:
+            listing = ", ".join(sorted(declared)) or "none"
+            raise ValueError(
+                f"argument --param: {name!r} is not declared in the parameters cell of the selected notebooks "
+                f"({', '.join(path.stem for path in notebooks)}); declared: {listing}"
+            )
 
 
 def main(argv=None) -> int:
@@ -423,6 +548,10 @@ def main(argv=None) -> int:
         parser.error(str(error))
     if not notebooks:
         parser.error(f"no notebooks in {args.notebooks_dir}")
+    try:
+        check_parameters(notebooks, [name for name, _ in args.param])
+    except ValueError as error:
+        parser.error(str(error))
     parameters = dict(args.param)
     if args.profile is not None:
         parameters["PROFILE"] = args.profile

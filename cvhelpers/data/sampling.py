@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from cvhelpers.validation import check_number
+
 __all__ = [
     "class_counts",
     "effective_number",
@@ -139,9 +141,8 @@ def check_class_weight(class_weight: dict, num_classes: int) -> dict:
             f"class_weight must have one entry per class 0..{num_classes - 1}; "
             f"missing {sorted(expected - keys)}, extra {sorted(keys - expected)}"
         )
-    negative = {k: v for k, v in class_weight.items() if v < 0}
-    if negative:
-        raise ValueError(f"class weights must be >= 0, got {negative}")
+    for label, weight in class_weight.items():
+        check_number(weight, f"class_weight[{label!r}]", low=0)
     return class_weight
 
 

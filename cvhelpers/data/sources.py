@@ -10,7 +10,19 @@ Run it from the command line::
     python -m cvhelpers.data            # report what is present
     python -m cvhelpers.data --install  # install what is missing (root/sudo)
 
-Used by ``make run`` / ``make test`` and by the loaders' error messages.
+Used by ``make data`` (and so ``make run`` / ``make test``) and by the loaders'
+error messages.
+
+Environment
+-----------
+CVLAB_NO_APT
+    Set to ``1`` to never run ``apt-get``, even as root: ``--install`` then
+    only reports what is missing and prints the command to install it.
+
+With ``--install``, a failing ``apt-get install`` is reported (packages, exit
+status, the end of its error output) and the command exits with status 1.
+Missing offline data without an install attempt is not an error (exit 0): with
+a network the loaders download instead.
 """
 
 from __future__ import annotations
@@ -24,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
+    "AptInstallError",
     "DataSourceError",
     "FASHION_MNIST_DEBIAN_DIR",
     "NOTO_DIR",
@@ -34,8 +47,35 @@ __all__ = [
     "ensure_sources",
 ]
 
+#: Environment variable that, set to ``1``, stops this module from running ``apt-get``.
+NO_APT_ENV = "CVLAB_NO_APT"
+
+
 class DataSourceError(RuntimeError):
     """No offline copy and no online route could provide a dataset."""
+
+
+class AptInstallError(RuntimeError):
+    """``apt-get install`` of the missing Debian packages exited with an error.
+
+    Attributes
+    ----------
+    packages : list of str
+        The Debian packages it tried to install.
+    returncode : int
+        The exit status of ``apt-get install``.
+    stderr_tail : str
+        The last lines of its error output.
+    """
+
+    def __init__(self, packages, returncode: int, stderr_tail: str):
+        self.packages = list(packages)
+        self.returncode = returncode
+        self.stderr_tail = stderr_tail
+        message = f"apt-get install of {' '.join(self.packages)} failed with exit status {returncode}"
+        if stderr_tail:
+            message += ":\n" + _indent(stderr_tail)
+        super().__init__(message)
 
 
 #: Fashion-MNIST's four IDX files, from ``dataset-fashion-mnist``
@@ -105,15 +145,52 @@ def missing_sources(sources=SOURCES) -> list[OfflineSource]:
     return [source for source in sources if not source.present]
 
 
-def install_command(sources) -> str:
-    """The shell command that installs the Debian packages of ``sources``."""
+def _indent(text: str, prefix: str = "    ") -> str:
+    return "\n".join(prefix + line for line in text.splitlines())
+
+
+def _tail(text: str | None, lines: int = 5) -> str:
+    """The last ``lines`` non-empty lines of ``text``."""
+    return "\n".join([line for line in (text or "").splitlines() if line.strip()][-lines:])
+
+
+def _is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def _apt_disabled() -> bool:
+    """True when ``CVLAB_NO_APT`` is set to anything but empty or ``0``."""
+    return os.environ.get(NO_APT_ENV, "").strip() not in ("", "0")
+
+
+def install_command(sources, as_root: bool | None = None) -> str:
+    """The shell command that installs the Debian packages of ``sources``.
+
+    Parameters
+    ----------
+    sources : sequence of OfflineSource
+        The sources whose packages to install.
+    as_root : bool, optional
+        Whether the command is for root (no ``sudo``). Default: whether this
+        process runs as root.
+
+    Returns
+    -------
+    str
+        ``apt-get update && apt-get install -y …`` for root, and the same
+        wrapped in ``sudo sh -c '…'`` for anyone else, so that both steps run
+        with root rights.
+    """
     packages = " ".join(sorted({source.debian_package for source in sources}))
-    return f"apt-get update && apt-get install -y {packages}"
+    command = f"apt-get update && apt-get install -y {packages}"
+    if as_root is None:
+        as_root = _is_root()
+    return command if as_root else f"sudo sh -c '{command}'"
 
 
 def _privilege_prefix() -> list[str] | None:
     """``[]`` as root, ``["sudo", "-n"]`` with password-less sudo, else None."""
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
+    if _is_root():
         return []
     if shutil.which("sudo"):
         probe = subprocess.run(["sudo", "-n", "true"], capture_output=True)
@@ -129,8 +206,9 @@ def ensure_sources(install: bool = True, sources=SOURCES) -> list[OfflineSource]
     ----------
     install : bool, default=True
         Try ``apt-get install`` for missing packages when running as root or
-        with password-less sudo. Without those rights, or when ``False``,
-        nothing is installed and the command to run is printed instead.
+        with password-less sudo. Without those rights, when ``False``, or when
+        the environment variable ``CVLAB_NO_APT`` is set to ``1``, nothing is
+        installed and the command to run is printed instead.
     sources : sequence of OfflineSource
         Which sources to check.
 
@@ -138,41 +216,73 @@ def ensure_sources(install: bool = True, sources=SOURCES) -> list[OfflineSource]
     -------
     list of OfflineSource
         The sources that are still missing afterwards.
+
+    Raises
+    ------
+    AptInstallError
+        When ``apt-get install`` was run and exited with an error. A failing
+        ``apt-get update`` alone only prints a warning, since the install can
+        still succeed from the package lists already on the machine.
     """
     missing = missing_sources(sources)
     if not missing:
         return []
-    prefix = _privilege_prefix() if install else None
+    no_apt = install and _apt_disabled()
+    prefix = _privilege_prefix() if install and not no_apt else None
     if prefix is None or not shutil.which("apt-get"):
+        skipped = f" ({NO_APT_ENV} is set, so nothing was installed)" if no_apt else ""
         print(
             "Offline data missing: "
             + ", ".join(source.name for source in missing)
-            + f".\nInstall it with:\n    sudo {install_command(missing)}\n"
+            + f"{skipped}.\nInstall it with:\n    {install_command(missing)}\n"
             "or let the loaders download from the internet where you have it.",
             file=sys.stderr,
         )
         return missing
     packages = sorted({source.debian_package for source in missing})
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    subprocess.run(prefix + ["apt-get", "update", "-q"], check=False, env=env)
-    subprocess.run(
+    update = subprocess.run(prefix + ["apt-get", "update", "-q"], stderr=subprocess.PIPE, text=True, env=env)
+    if update.returncode != 0:
+        print(
+            f"warning: apt-get update failed with exit status {update.returncode}; trying the install anyway",
+            file=sys.stderr,
+        )
+        if _tail(update.stderr):
+            print(_indent(_tail(update.stderr)), file=sys.stderr)
+    result = subprocess.run(
         prefix + ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages],
-        check=False,
+        stderr=subprocess.PIPE,
+        text=True,
         env=env,
     )
+    if result.returncode != 0:
+        raise AptInstallError(packages, result.returncode, _tail(result.stderr))
+    if result.stderr:
+        print(result.stderr, end="", file=sys.stderr)
     return missing_sources(sources)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cvhelpers.data", description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--install", action="store_true", help="install missing Debian packages (root or sudo)"
+        "--install",
+        action="store_true",
+        help=f"install missing Debian packages (root or sudo); {NO_APT_ENV}=1 only reports them",
     )
     args = parser.parse_args(argv)
-    still_missing = ensure_sources(install=args.install)
+    status = 0
+    try:
+        still_missing = ensure_sources(install=args.install, sources=SOURCES)
+    except AptInstallError as error:
+        print(
+            f"error: {error}\nThe offline data stays missing; install it by hand with:\n"
+            f"    {install_command([s for s in SOURCES if s.debian_package in error.packages])}",
+            file=sys.stderr,
+        )
+        still_missing, status = missing_sources(SOURCES), 1
     for source in SOURCES:
         state = "missing" if source in still_missing else "ok"
         print(f"{source.name:16s} {state:8s} {source.debian_package:26s} {source.used_by}")
     # Missing offline data is not an error: with a network the loaders
-    # download it instead, and say so when they cannot.
-    return 0
+    # download it instead, and say so when they cannot. A failed install is.
+    return status

@@ -241,17 +241,31 @@ def classification_report(y_true, scores, class_names=None, counts=None, k: int 
     Returns
     -------
     EvaluationReport
+        A class with no test sample (absent from ``y_true``) is left out of
+        the per-class means (macro F1, geometric mean, ROC/PR AUC, head, tail
+        and worst recall), as scikit-learn's balanced accuracy leaves it out;
+        predictions into it still count as errors for the true classes. Its
+        row stays in ``per_class`` with ``present`` False, and
+        ``summary["absent_classes"]`` names it. Without absent classes the
+        report has neither key.
 
     Raises
     ------
     ValueError
-        On labels outside [0, C), NaN scores, or mismatched lengths.
+        On labels outside [0, C) or not 1-D, NaN scores, mismatched lengths,
+        or ``counts`` keys outside [0, C).
+    TypeError
+        On labels that are not integers.
     """
     import pandas as pd
     from imblearn.metrics import geometric_mean_score
     from sklearn import metrics
 
     y_true = np.asarray(y_true)
+    if y_true.ndim != 1:
+        raise ValueError(f"y_true must be 1-D class labels (not one-hot), got shape {y_true.shape}")
+    if len(y_true) and not np.issubdtype(y_true.dtype, np.integer):
+        raise TypeError(f"y_true must hold integer class labels, got dtype {y_true.dtype}")
     scores = np.asarray(scores, dtype=np.float64)
     if scores.ndim != 2:
         raise ValueError(f"scores must have shape (n, C), got {scores.shape}")
@@ -265,6 +279,8 @@ def classification_report(y_true, scores, class_names=None, counts=None, k: int 
     class_names = list(class_names) if class_names is not None else [str(c) for c in range(num_classes)]
     if len(class_names) != num_classes:
         raise ValueError(f"class_names has {len(class_names)} names for {num_classes} classes")
+    if counts is not None and not set(counts) <= set(range(num_classes)):
+        raise ValueError(f"counts has keys outside [0, {num_classes}): {sorted(set(counts) - set(range(num_classes)))}")
 
     probabilities = _probabilities(scores)
     y_pred = scores.argmax(axis=1)
@@ -277,12 +293,13 @@ def classification_report(y_true, scores, class_names=None, counts=None, k: int 
     )
     one_hot = np.eye(num_classes)[y_true]
     present = support > 0
+    scored = labels[present]  # an absent class has no recall to average
     summary = {
         "accuracy": metrics.accuracy_score(y_true, y_pred),
         "balanced_accuracy": metrics.balanced_accuracy_score(y_true, y_pred),
-        "macro_f1": metrics.f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0),
+        "macro_f1": metrics.f1_score(y_true, y_pred, labels=scored, average="macro", zero_division=0),
         "weighted_f1": metrics.f1_score(y_true, y_pred, labels=labels, average="weighted", zero_division=0),
-        "geometric_mean": geometric_mean_score(y_true, y_pred, labels=labels, average="multiclass"),
+        "geometric_mean": geometric_mean_score(y_true, y_pred, labels=scored, average="multiclass"),
         "roc_auc": metrics.roc_auc_score(one_hot[:, present], probabilities[:, present], average="macro")
         if present.sum() > 1
         else float("nan"),
@@ -291,9 +308,16 @@ def classification_report(y_true, scores, class_names=None, counts=None, k: int 
         "worst_class": class_names[int(np.flatnonzero(present)[recall[present].argmin()])],
     }
     if counts is not None:
-        head, tail = head_tail_classes(counts, k)
-        summary["head_recall"] = float(recall[head].mean())
-        summary["tail_recall"] = float(recall[tail].mean())
+        counted = {label: count for label, count in counts.items() if present[label]}
+        if 2 * k <= len(counted):
+            head, tail = head_tail_classes(counted, k)
+            summary["head_recall"] = float(recall[head].mean())
+            summary["tail_recall"] = float(recall[tail].mean())
+        else:  # too few classes present to tell k head from k tail classes
+            summary["head_recall"] = summary["tail_recall"] = float("nan")
+    if not present.all():
+        per_class["present"] = present
+        summary["absent_classes"] = [class_names[label] for label in np.flatnonzero(~present)]
     summary = {
         key: (float(value) if isinstance(value, (np.floating, float)) else value) for key, value in summary.items()
     }

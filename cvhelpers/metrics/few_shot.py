@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from cvhelpers.validation import check_finite_array
+
 __all__ = ["choose_threshold", "pair_distances", "verification_metrics"]
 
 
@@ -72,6 +74,7 @@ def choose_threshold(distances, same, target_far: float | None = None) -> float:
     distances, same = np.asarray(distances, float), np.asarray(same).astype(bool)
     if distances.ndim != 1 or distances.shape != same.shape or len(distances) == 0:
         raise ValueError("distances and same must be 1-D arrays of the same, non-zero length")
+    check_finite_array(distances, "distances")
     if target_far is not None and not 0 <= target_far <= 1:
         raise ValueError(f"target_far must be in [0, 1] or None, got {target_far}")
     values = np.unique(distances)

@@ -23,6 +23,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from cvhelpers.validation import check_finite_array, check_number
+
 __all__ = [
     "focal_loss",
     "class_priors",
@@ -54,20 +56,15 @@ def focal_loss(gamma: float = 2.0, alpha=0.25, num_classes: int | None = None, f
     -------
     keras.losses.CategoricalFocalCrossentropy
     """
-    if gamma < 0:
-        raise ValueError(f"gamma must be >= 0, got {gamma}")
+    check_number(gamma, "gamma", low=0)
     if np.ndim(alpha) == 1:
-        alpha = [float(a) for a in alpha]
+        alpha = check_finite_array(alpha, "alpha", nonnegative=True).tolist()
         if num_classes is None:
             raise ValueError("a per-class alpha needs num_classes to check its length")
         if len(alpha) != num_classes:
             raise ValueError(f"alpha has {len(alpha)} values but there are {num_classes} classes")
-        if min(alpha) < 0:
-            raise ValueError(f"alpha values must be >= 0, got {alpha}")
     elif np.ndim(alpha) == 0:
-        alpha = float(alpha)
-        if alpha < 0:
-            raise ValueError(f"alpha must be >= 0, got {alpha}")
+        alpha = check_number(alpha, "alpha", low=0)
     else:
         raise ValueError(f"alpha must be a float or a 1-D sequence, got shape {np.shape(alpha)}")
     return keras.losses.CategoricalFocalCrossentropy(
@@ -92,7 +89,7 @@ def class_priors(counts, num_classes: int | None = None) -> np.ndarray:
                 f"missing {sorted(missing)}, extra {sorted(extra)}"
             )
         counts = [counts[c] for c in range(num_classes)]
-    counts = np.asarray(counts, dtype=np.float64)
+    counts = check_finite_array(counts, "counts")
     if counts.ndim != 1 or len(counts) < 2:
         raise ValueError(f"counts must list at least 2 classes, got shape {counts.shape}")
     if np.any(counts <= 0):
@@ -121,11 +118,9 @@ class LogitAdjustedLoss(keras.losses.Loss):
 
     def __init__(self, priors, tau: float = 1.0, sparse: bool = False, name="logit_adjusted", **kwargs):
         super().__init__(name=name, **kwargs)
-        priors = np.asarray(priors, dtype=np.float64)
-        if priors.ndim != 1 or np.any(priors <= 0):
-            raise ValueError(f"priors must be a 1-D array of positive frequencies, got {priors}")
+        priors = check_finite_array(priors, "priors", ndim=1, positive=True)
         self.priors = (priors / priors.sum()).tolist()
-        self.tau = float(tau)
+        self.tau = check_number(tau, "tau")
         self.sparse = bool(sparse)
 
     def call(self, y_true, y_pred):
@@ -155,13 +150,12 @@ def posthoc_logit_adjustment(logits, priors, tau: float = 1.0) -> np.ndarray:
     ndarray of shape (n, C)
     """
     logits = np.asarray(logits, dtype=np.float64)
-    priors = np.asarray(priors, dtype=np.float64)
+    priors = check_finite_array(priors, "priors", ndim=1, positive=True)
+    tau = check_number(tau, "tau")
     if logits.ndim != 2 or logits.shape[1] != len(priors):
         raise ValueError(f"logits must have shape (n, {len(priors)}), got {logits.shape}")
     if np.isnan(logits).any():
         raise ValueError("logits contain NaN")
-    if np.any(priors <= 0):
-        raise ValueError("priors must be positive")
     return logits - tau * np.log(priors / priors.sum())
 
 
@@ -186,7 +180,7 @@ def choose_tau(val_logits, y_val, priors, taus=None):
     """
     from sklearn.metrics import balanced_accuracy_score
 
-    taus = np.arange(0.0, 3.01, 0.25) if taus is None else np.asarray(taus, dtype=np.float64)
+    taus = np.arange(0.0, 3.01, 0.25) if taus is None else check_finite_array(taus, "taus")
     if taus.size == 0:
         raise ValueError("taus must hold at least one candidate")
     scores = {

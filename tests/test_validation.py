@@ -1,0 +1,76 @@
+"""Tests for cvhelpers.validation: the shared argument checks, and the NaN cases they close."""
+
+import numpy as np
+import pytest
+
+from cvhelpers.validation import check_finite_array, check_number, check_positive_int
+
+
+def test_check_positive_int():
+    assert check_positive_int(np.int64(3), "steps") == 3 and check_positive_int(2, "folds", smallest=2) == 2
+    for bad in (0, -1, 2.0, True, "3", None):
+        with pytest.raises(ValueError, match="steps must be an int >= 1"):
+            check_positive_int(bad, "steps")
+
+
+def test_check_number_refuses_nan_inf_and_what_is_not_a_number():
+    assert check_number(np.float32(0.5), "tau", low=0, high=1) == 0.5
+    for bad in (float("nan"), float("inf"), -float("inf")):
+        with pytest.raises(ValueError, match="gamma must be finite"):
+            check_number(bad, "gamma", low=0)
+    for bad in ("1", True, None, [1.0]):
+        with pytest.raises(TypeError, match="margin must be a number"):
+            check_number(bad, "margin")
+    with pytest.raises(ValueError, match="alpha must be >= 0"):
+        check_number(-0.1, "alpha", low=0)
+    with pytest.raises(ValueError, match="rate must be > 0"):
+        check_number(0, "rate", low=0, low_open=True)
+    with pytest.raises(ValueError, match="far must be <= 1"):
+        check_number(1.5, "far", high=1)
+
+
+def test_check_finite_array():
+    np.testing.assert_array_equal(check_finite_array([1, 2], "priors", ndim=1, positive=True), [1.0, 2.0])
+    with pytest.raises(ValueError, match="priors must be finite"):
+        check_finite_array([0.5, np.nan], "priors")
+    with pytest.raises(ValueError, match="priors must be > 0"):
+        check_finite_array([0.5, 0.0], "priors", positive=True)
+    with pytest.raises(ValueError, match="alpha must be >= 0"):
+        check_finite_array([0.5, -1.0], "alpha", nonnegative=True)
+    with pytest.raises(ValueError, match="counts must be 1-D"):
+        check_finite_array([[1, 2]], "counts", ndim=1)
+    with pytest.raises(TypeError, match="counts must be numeric"):
+        check_finite_array(["a", "b"], "counts")
+
+
+@pytest.mark.parametrize("call, word", [
+    (lambda losses: losses.focal_loss(gamma=float("nan")), "gamma"),
+    (lambda losses: losses.focal_loss(alpha=float("nan")), "alpha"),
+    (lambda losses: losses.focal_loss(alpha=[0.5, float("nan")], num_classes=2), "alpha"),
+    (lambda losses: losses.class_priors([10, float("nan")]), "counts"),
+    (lambda losses: losses.LogitAdjustedLoss([0.5, float("nan")]), "priors"),
+    (lambda losses: losses.LogitAdjustedLoss([0.5, 0.5], tau=float("nan")), "tau"),
+    (lambda losses: losses.posthoc_logit_adjustment(np.zeros((2, 2)), [0.5, float("nan")]), "priors"),
+    (lambda losses: losses.posthoc_logit_adjustment(np.zeros((2, 2)), [0.5, 0.5], tau=float("inf")), "tau"),
+])
+def test_the_losses_refuse_nan_and_name_the_argument(call, word):
+    from cvhelpers.training import losses
+
+    with pytest.raises(ValueError, match=word):
+        call(losses)
+
+
+@pytest.mark.parametrize("weight", [float("nan"), float("inf"), -1.0])
+def test_class_weights_must_be_finite_and_non_negative(weight):
+    from cvhelpers.data import sampling
+
+    with pytest.raises(ValueError, match=r"class_weight\[1\]"):
+        sampling.check_class_weight({0: 1.0, 1: weight}, 2)
+    assert sampling.check_class_weight({0: 1.0, 1: np.float32(2.0)}, 2) == {0: 1.0, 1: np.float32(2.0)}
+
+
+def test_a_nan_distance_is_refused_instead_of_choosing_a_threshold():
+    from cvhelpers.metrics import few_shot
+
+    with pytest.raises(ValueError, match="distances must be finite"):
+        few_shot.choose_threshold(np.array([0.1, np.nan, 0.9, 1.2]), np.array([1, 1, 0, 0]))
