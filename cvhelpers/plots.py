@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from cvhelpers.validation import check_features
+
 __all__ = ["image_grid", "samples_per_class", "class_counts_bar", "tsne_points", "embedding_map"]
 
 
@@ -135,18 +137,6 @@ def class_counts_bar(counts, class_names=None, log: bool = True, ax=None, title=
     return figure
 
 
-def _check_features(features) -> np.ndarray:
-    """``features`` as an array of shape (n, dim), n >= 2, real and finite; its dtype is kept."""
-    features = np.asarray(features)
-    if not np.issubdtype(features.dtype, np.number) or np.issubdtype(features.dtype, np.complexfloating):
-        raise TypeError(f"features must be a real numeric array, got dtype {features.dtype}")
-    if features.ndim != 2 or len(features) < 2:
-        raise ValueError(f"features must have shape (n, dim) with n >= 2, got {features.shape}")
-    if not np.isfinite(features).all():
-        raise ValueError("features must be finite (no NaN or inf)")
-    return features
-
-
 def tsne_points(features, *, perplexity: float = 30.0, seed: int = 0) -> np.ndarray:
     """A 2-D t-SNE projection of feature vectors (``sklearn.manifold.TSNE``, PCA initialization).
 
@@ -174,7 +164,7 @@ def tsne_points(features, *, perplexity: float = 30.0, seed: int = 0) -> np.ndar
     """
     from sklearn.manifold import TSNE
 
-    features = _check_features(features)
+    features = check_features(features)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be an int, got {type(seed).__name__}")
     if isinstance(perplexity, bool) or not isinstance(perplexity, (int, float, np.number)):
@@ -250,7 +240,7 @@ def embedding_map(
     import matplotlib
     import matplotlib.pyplot as plt
 
-    features = _check_features(features)
+    features = check_features(features)
     labels = np.asarray(labels)
     if labels.shape != (len(features),):
         raise ValueError(f"labels must have shape ({len(features)},), one per row of features, got {labels.shape}")

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-__all__ = ["check_positive_int", "check_number", "check_finite_array"]
+__all__ = ["check_positive_int", "check_number", "check_finite_array", "check_features"]
 
 
 def check_positive_int(value, name: str, smallest: int = 1) -> int:
@@ -90,3 +90,23 @@ def check_finite_array(values, name: str, *, ndim: int | None = None, positive: 
     if nonnegative and (array < 0).any():
         raise ValueError(f"{name} must be >= 0 everywhere, got {values!r}")
     return array
+
+
+def check_features(features) -> np.ndarray:
+    """``features`` as an array of shape (n, dim), n >= 2, real and finite; its dtype is kept.
+
+    Raises
+    ------
+    TypeError
+        When ``features`` is not a real numeric array.
+    ValueError
+        When it is not 2-D with at least 2 rows, or holds NaN or inf.
+    """
+    features = np.asarray(features)
+    if not np.issubdtype(features.dtype, np.number) or np.issubdtype(features.dtype, np.complexfloating):
+        raise TypeError(f"features must be a real numeric array, got dtype {features.dtype}")
+    if features.ndim != 2 or len(features) < 2:
+        raise ValueError(f"features must have shape (n, dim) with n >= 2, got {features.shape}")
+    if not np.isfinite(features).all():
+        raise ValueError("features must be finite (no NaN or inf)")
+    return features

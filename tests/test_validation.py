@@ -74,3 +74,15 @@ def test_a_nan_distance_is_refused_instead_of_choosing_a_threshold():
 
     with pytest.raises(ValueError, match="distances must be finite"):
         few_shot.choose_threshold(np.array([0.1, np.nan, 0.9, 1.2]), np.array([1, 1, 0, 0]))
+
+
+def test_check_features_keeps_the_dtype_and_names_the_problem():
+    from cvhelpers.validation import check_features
+
+    assert check_features(np.zeros((3, 2), np.float32)).dtype == np.float32
+    with pytest.raises(TypeError, match="features must be a real numeric array"):
+        check_features(np.zeros((3, 2), complex))
+    with pytest.raises(ValueError, match=r"features must have shape \(n, dim\)"):
+        check_features(np.zeros(3))
+    with pytest.raises(ValueError, match="features must be finite"):
+        check_features([[0.0, np.nan], [1.0, 2.0]])

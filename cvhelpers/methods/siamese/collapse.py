@@ -19,6 +19,7 @@ from cvhelpers.methods.siamese.episodes import episode_accuracy, mean_ci
 from cvhelpers.methods.siamese.features import embed
 from cvhelpers.methods.siamese.training import fit_triplet
 from cvhelpers.metrics.few_shot import pair_distances
+from cvhelpers.validation import check_features
 
 __all__ = ["compare_mining", "embedding_spread"]
 
@@ -48,13 +49,7 @@ def embedding_spread(features) -> float:
     ValueError
         When ``features`` is not 2-D with at least 2 rows, or is not finite.
     """
-    features = np.asarray(features)
-    if not np.issubdtype(features.dtype, np.number) or np.issubdtype(features.dtype, np.complexfloating):
-        raise TypeError(f"features must be a real numeric array, got dtype {features.dtype}")
-    if features.ndim != 2 or len(features) < 2:
-        raise ValueError(f"features must have shape (n, dim) with n >= 2, got {features.shape}")
-    if not np.isfinite(features).all():
-        raise ValueError("features must be finite (no NaN or inf)")
+    features = check_features(features)
     first, second = np.triu_indices(len(features), 1)
     return float(pair_distances(features, first, second).mean())
 
