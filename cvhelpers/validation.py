@@ -14,7 +14,16 @@ import math
 
 import numpy as np
 
-__all__ = ["check_positive_int", "check_number", "check_finite_array", "check_features"]
+__all__ = [
+    "check_positive_int",
+    "check_seed",
+    "check_number",
+    "check_finite_array",
+    "check_features",
+    "check_labels",
+    "check_same_length",
+    "check_unit_images",
+]
 
 
 def check_positive_int(value, name: str, smallest: int = 1) -> int:
@@ -28,6 +37,19 @@ def check_positive_int(value, name: str, smallest: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < smallest:
         raise ValueError(f"{name} must be an int >= {smallest}, got {value!r}")
     return int(value)
+
+
+def check_seed(seed, name: str = "seed") -> int:
+    """``seed`` as an ``int`` >= 0, the seeds NumPy, TensorFlow and Keras all accept.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, for a negative number, a float, a bool or anything else.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"{name} must be an int >= 0, got {seed!r}")
+    return int(seed)
 
 
 def check_number(value, name: str, *, low=None, high=None, low_open: bool = False) -> float:
@@ -110,3 +132,93 @@ def check_features(features) -> np.ndarray:
     if not np.isfinite(features).all():
         raise ValueError("features must be finite (no NaN or inf)")
     return features
+
+
+def check_labels(labels, name: str = "labels", *, num_classes: int | None = None,
+                 length: int | None = None, length_of: str = "the images") -> np.ndarray:
+    """``labels`` as a 1-D int64 array of class indices.
+
+    Parameters
+    ----------
+    labels : array-like of shape (n,)
+        Integer class indices. Floats are accepted only when every value is a
+        whole number (``2.0``); ``2.7`` is refused, never truncated.
+    name : str, default="labels"
+        The argument's name, for the messages.
+    num_classes : int, optional
+        Every label must be in ``[0, num_classes)``.
+    length : int, optional
+        The number of labels there must be (the number of images, ...).
+    length_of : str, default="the images"
+        What ``length`` counts, for the message.
+
+    Returns
+    -------
+    ndarray of shape (n,), int64
+
+    Raises
+    ------
+    TypeError
+        When the labels are not numbers.
+    ValueError
+        Naming ``name``: empty, not 1-D (one-hot labels included), not whole
+        numbers, negative, out of range, or of the wrong length.
+    """
+    array = np.asarray(labels)
+    if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+        raise TypeError(f"{name} must be integer class indices, got dtype {array.dtype}")
+    if array.ndim == 2 and array.shape[1] > 1:
+        raise ValueError(f"{name} must be 1-D class indices, got shape {array.shape}; "
+                         "for one-hot labels pass labels.argmax(axis=1)")
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be 1-D class indices, got shape {array.shape}")
+    if array.size == 0:
+        raise ValueError(f"{name} is empty")
+    if np.issubdtype(array.dtype, np.floating) and not (np.isfinite(array).all() and (array == np.round(array)).all()):
+        raise ValueError(f"{name} must be whole numbers (class indices), got {array[array != np.round(array)][:3]}")
+    array = array.astype(np.int64)
+    if array.min() < 0:
+        raise ValueError(f"{name} must be >= 0, got {array.min()}")
+    if num_classes is not None and array.max() >= num_classes:
+        raise ValueError(f"{name} must be < num_classes={num_classes}, got {array.max()}")
+    if length is not None and len(array) != length:
+        raise ValueError(f"{name} has {len(array)} entries but there are {length} of {length_of}")
+    return array
+
+
+def check_same_length(first, first_name: str, second, second_name: str) -> int:
+    """The common length of two sequences; ``ValueError`` naming both when they differ."""
+    if len(first) != len(second):
+        raise ValueError(f"{first_name} and {second_name} must have the same length, "
+                         f"got {len(first)} and {len(second)}")
+    return len(first)
+
+
+def check_unit_images(images, name: str = "images") -> np.ndarray:
+    """``images`` as a non-empty float array with values in [0, 1], checked cheaply.
+
+    The common mistake is passing 0-255 pixels where [0, 1] is expected; a
+    float array whose maximum is above 1.5 is refused with that hint (a little
+    overshoot, as after interpolation, passes). Integer arrays are refused:
+    convert them with ``data.pipeline.to_float_images``.
+
+    Raises
+    ------
+    TypeError
+        When ``images`` is not a float array.
+    ValueError
+        Naming ``name``: empty, NaN/inf, or values that look like 0-255.
+    """
+    array = np.asarray(images)
+    if not np.issubdtype(array.dtype, np.floating):
+        raise TypeError(f"{name} must be float images in [0, 1], got dtype {array.dtype}; "
+                        "convert with cvhelpers.data.pipeline.to_float_images")
+    if array.size == 0:
+        raise ValueError(f"{name} is empty, got shape {array.shape}")
+    high = float(array.max())
+    if not np.isfinite(high) or not np.isfinite(array.min()):
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
+    if high > 1.5:
+        raise ValueError(f"{name} must be in [0, 1], got a maximum of {high:g}; "
+                         "0-255 pixels? divide by 255 or use cvhelpers.data.pipeline.to_float_images")
+    return array

@@ -3,7 +3,15 @@
 import numpy as np
 import pytest
 
-from cvhelpers.validation import check_finite_array, check_number, check_positive_int
+from cvhelpers.validation import (
+    check_finite_array,
+    check_labels,
+    check_number,
+    check_positive_int,
+    check_same_length,
+    check_seed,
+    check_unit_images,
+)
 
 
 def test_check_positive_int():
@@ -86,3 +94,46 @@ def test_check_features_keeps_the_dtype_and_names_the_problem():
         check_features(np.zeros(3))
     with pytest.raises(ValueError, match="features must be finite"):
         check_features([[0.0, np.nan], [1.0, 2.0]])
+
+
+def test_check_seed():
+    assert check_seed(np.int64(7)) == 7 and check_seed(0, "split_seed") == 0
+    for bad in (-1, 1.0, True, "0", None):
+        with pytest.raises(ValueError, match="split_seed must be an int >= 0"):
+            check_seed(bad, "split_seed")
+
+
+def test_check_labels():
+    np.testing.assert_array_equal(check_labels([0, 2.0, 1], num_classes=3, length=3), [0, 2, 1])
+    cases = [
+        ([0, 2.7], "y must be whole numbers"),
+        ([], "y is empty"),
+        ([[1, 0], [0, 1]], "labels.argmax"),
+        ([0, -1], "y must be >= 0"),
+        ([0, 3], "y must be < num_classes=3"),
+        ([0, 1, 1, 0], "y has 4 entries but there are 3 of the images"),
+        ([0, np.nan], "y must be whole numbers"),
+    ]
+    for labels, message in cases:
+        with pytest.raises(ValueError, match=message.replace("(", r"\(")):
+            check_labels(labels, "y", num_classes=3, length=3)
+    with pytest.raises(TypeError, match="y must be integer class indices"):
+        check_labels(["a", "b"], "y")
+
+
+def test_check_same_length():
+    assert check_same_length([1, 2], "x", "ab", "y") == 2
+    with pytest.raises(ValueError, match="x and y must have the same length, got 2 and 3"):
+        check_same_length([1, 2], "x", [1, 2, 3], "y")
+
+
+def test_check_unit_images():
+    assert check_unit_images(np.full((2, 4, 4), 1.02, np.float32)).dtype == np.float32
+    with pytest.raises(ValueError, match="0-255 pixels"):
+        check_unit_images(np.full((2, 4, 4), 255.0), "x")
+    with pytest.raises(TypeError, match="x must be float images"):
+        check_unit_images(np.zeros((2, 4, 4), np.uint8), "x")
+    with pytest.raises(ValueError, match="x is empty"):
+        check_unit_images(np.zeros((0, 4, 4)), "x")
+    with pytest.raises(ValueError, match="finite"):
+        check_unit_images(np.full((1, 2, 2), np.nan), "x")
