@@ -39,8 +39,13 @@ def progress_bar(iterable=None, **kwargs):
     >>> for _ in progress_bar(range(3), desc="demo", disable=True):
     ...     pass
     """
+    from collections.abc import Iterable
+
     from tqdm.auto import tqdm
     from tqdm.notebook import tqdm as notebook_tqdm
+
+    if iterable is not None and not isinstance(iterable, Iterable):
+        raise TypeError(f"iterable must be iterable or None, got {type(iterable).__name__}")
 
     if issubclass(tqdm, notebook_tqdm) and not kwargs.get("disable", False):  # tqdm.auto chose the widget
         return _notebook_bar_class()(iterable, **kwargs)

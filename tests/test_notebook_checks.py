@@ -113,3 +113,15 @@ def test_browser_counts_images_in_a_notebook_html(tmp_path):
     page.write_text(body)
     state = notebook_checks.check_html_in_browser(page)
     assert (state.images, state.broken) == (2, 1)
+
+
+def test_checks_read_an_ipynb_path_and_refuse_anything_else(tmp_path):
+    notebook = new_notebook(cells=[new_code_cell("1", outputs=[new_output("display_data", data={"image/png": "iVBO"})])])
+    path = tmp_path / "executed.ipynb"
+    nbformat.write(notebook, path)
+    assert notebook_checks.count_images(path) == 1 == notebook_checks.count_images(str(path))
+    assert notebook_checks.check_outputs(path, expected_figures=1) == []
+    with pytest.raises(TypeError, match="notebook must be"):
+        notebook_checks.count_images(["cells"])
+    with pytest.raises(ValueError, match="expected_figures must be an int >= 0"):
+        notebook_checks.check_outputs(notebook, expected_figures=-1)

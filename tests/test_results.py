@@ -136,3 +136,18 @@ def test_keys_that_would_collide_are_refused():
     with pytest.raises(ValueError, match=r"keys '1' and '1'|keys 1 and '1'"):
         results.to_jsonable({1: "a", "1": "b"})
     assert results.to_jsonable({1: "a", 2: {"x": 3}}) == {"1": "a", "2": {"x": 3}}
+
+
+def test_load_all_refuses_a_file_in_place_of_the_folder_and_names_it(tmp_path):
+    (tmp_path / "results").write_text("")
+    with pytest.raises(NotADirectoryError, match="directory must be a folder"):
+        results.load_all(tmp_path / "results")
+    assert results.load_all(tmp_path / "missing") == {}
+
+
+def test_figure_path_names_the_bad_argument(tmp_path):
+    with pytest.raises(ValueError, match="^key must be"):
+        results.figure_path("03_resampling", "a/b", tmp_path)
+    with pytest.raises(TypeError, match="figure must be a Matplotlib figure"):
+        results.save_figure("03_resampling", "bars", None, tmp_path)
+    assert not (tmp_path / "03_resampling").exists()

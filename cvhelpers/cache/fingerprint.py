@@ -60,6 +60,9 @@ def array_fingerprint(*arrays) -> str:
     digest = hashlib.sha256()
     for array in arrays:
         array = np.ascontiguousarray(_to_numpy(array))
+        if array.dtype.hasobject:
+            raise NotCacheable(f"arrays must hold numbers, not Python objects (dtype {array.dtype}); "
+                               "their bytes are memory addresses, not values")
         digest.update(f"{array.dtype.str}{array.shape};".encode())
         digest.update(array.tobytes())
     return digest.hexdigest()[:32]
@@ -218,6 +221,8 @@ def tag_dataset(dataset, **config):
     NotCacheable
         When a value in ``config`` cannot be described.
     """
+    if not hasattr(dataset, "element_spec"):
+        raise TypeError(f"dataset must be a tf.data.Dataset, got {type(dataset).__name__}")
     _DATASET_TAGS[dataset] = key_of(config)
     return dataset
 
@@ -342,6 +347,8 @@ def describe_model(model) -> dict:
     position. The weights hash covers every variable, so a fresh model is
     keyed by its seeded initial weights and a second stage by its start.
     """
+    if not (hasattr(model, "weights") and hasattr(model, "trainable")):
+        raise TypeError(f"model must be a Keras model or layer, got {type(model).__name__}")
     def layers_of(layer):
         described = {**_class_of(layer), "trainable": bool(layer.trainable)}
         inner = getattr(layer, "layers", None)

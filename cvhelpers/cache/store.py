@@ -58,6 +58,8 @@ class ModelCache:
 
     def __init__(self, folder=None):
         self.folder = Path(folder) if folder is not None else default_cache_dir()
+        if self.folder.exists() and not self.folder.is_dir():
+            raise NotADirectoryError(f"folder must be a folder for the model cache, got the file {self.folder}")
 
     def entry(self, kind: str, config) -> CacheEntry:
         """The entry for ``config`` (described and hashed with :func:`key_of`)."""
@@ -178,7 +180,11 @@ def write_atomically(path, write: Callable[[str], object]) -> Path:
     private). On any error the temporary file is removed and the error
     re-raised; ``path`` is untouched.
     """
+    if not callable(write):
+        raise TypeError(f"write must be a function of the temporary path, got {type(write).__name__}")
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"path must name a file, got the folder {path}")
     path.parent.mkdir(parents=True, exist_ok=True)
     suffix = ".weights.h5" if path.name.endswith(".weights.h5") else path.suffix
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)

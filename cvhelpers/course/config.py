@@ -13,6 +13,9 @@ from __future__ import annotations
 import ast
 import os
 import platform
+import re
+
+from cvhelpers.validation import check_seed
 
 __all__ = [
     "PROFILES", "PROFILE_DEFAULTS", "env_param", "check_profile", "notebook_params", "experiment_from_params",
@@ -70,6 +73,8 @@ def env_param(name: str, default):
     ValueError
         When the variable cannot be converted, naming it and its value.
     """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"name must be a parameter name such as 'SEED', got {name!r}")
     key = f"CVLAB_{name.upper()}"
     raw = os.environ.get(key)
     if raw is None or raw == "":
@@ -123,6 +128,9 @@ def notebook_params(notebook: str, profile: str, seed: int, **given) -> dict:
     import keras
 
     check_profile(profile)
+    if not isinstance(notebook, str) or not re.fullmatch(r"\d\d_\w+", notebook):
+        raise ValueError(f"notebook must be a notebook's name such as '03_resampling', got {notebook!r}")
+    seed = check_seed(seed, "seed")
     table = PROFILE_DEFAULTS.get(notebook, {})
     unknown = sorted(set(given) - set(table))
     if unknown:

@@ -128,8 +128,10 @@ def lab_command(notebooks_dir, *, ip: str = "127.0.0.1", port: int = 8888, token
     """
     if not isinstance(port, int) or not 0 < port < 65536:
         raise ValueError(f"port must be an int from 1 to 65535, got {port!r}")
-    if not token:
+    if not isinstance(token, str) or not token:
         raise ValueError("token must be a non-empty string")
+    if not Path(notebooks_dir).is_dir():
+        raise FileNotFoundError(f"notebooks_dir: no such folder: {notebooks_dir}")
     if as_root is None:
         as_root = hasattr(os, "geteuid") and os.geteuid() == 0
     command = [

@@ -15,6 +15,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from cvhelpers.validation import check_positive_int
+
 __all__ = [
     "Problem",
     "check_outputs",
@@ -71,8 +73,23 @@ def _saves_a_figure_unconditionally(source: str) -> bool:
     return False
 
 
+def _as_notebook(notebook):
+    """``notebook`` as an ``nbformat.NotebookNode``: a node, a notebook dict or an ``.ipynb`` path."""
+    import nbformat
+
+    if isinstance(notebook, (str, Path)):
+        if not Path(notebook).is_file():
+            raise FileNotFoundError(f"notebook: no such file: {notebook}")
+        return nbformat.read(notebook, as_version=4)
+    if isinstance(notebook, dict) and "cells" in notebook:
+        return nbformat.from_dict(notebook)
+    raise TypeError(f"notebook must be an nbformat notebook, a notebook dict or an .ipynb path, "
+                    f"got {type(notebook).__name__}")
+
+
 def count_images(notebook) -> int:
-    """How many ``image/png`` outputs an executed notebook holds."""
+    """How many ``image/png`` outputs an executed notebook holds (a notebook node, dict or ``.ipynb`` path)."""
+    notebook = _as_notebook(notebook)
     return sum(
         "image/png" in output.get("data", {})
         for cell in notebook.cells if cell.cell_type == "code"
@@ -85,8 +102,8 @@ def check_outputs(notebook, expected_figures: int | None = None) -> list[Problem
 
     Parameters
     ----------
-    notebook : nbformat.NotebookNode
-        An executed notebook.
+    notebook : nbformat.NotebookNode, dict or path-like
+        An executed notebook, or its ``.ipynb`` file.
     expected_figures : int, optional
         How many figures the run saved (for the report). Each should appear
         inline exactly once, so the notebook's ``image/png`` outputs must
@@ -103,6 +120,9 @@ def check_outputs(notebook, expected_figures: int | None = None) -> list[Problem
         - nothing is written to stderr: no C++ log lines, no warnings;
         - no progress bar is left as a widget (the saved copy would read "0%").
     """
+    notebook = _as_notebook(notebook)
+    if expected_figures is not None:
+        check_positive_int(expected_figures, "expected_figures", smallest=0)
     problems = []
     for index, cell in enumerate(notebook.cells):
         if cell.cell_type != "code":

@@ -69,11 +69,15 @@ def _atomic_write(path: Path, data: bytes) -> Path:
 
 def atomic_write_bytes(path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically (temp file + rename)."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"data must be bytes, got {type(data).__name__}")
     return _atomic_write(Path(path), data)
 
 
 def atomic_write_text(path, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically (temp file + rename)."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
     return _atomic_write(Path(path), text.encode("utf-8"))
 
 
@@ -106,10 +110,10 @@ def to_jsonable(value):
     raise TypeError(f"cannot record a value of type {type(value).__name__}: {value!r}")
 
 
-def _check_name(name: str) -> str:
+def _check_name(name: str, argument: str = "name") -> str:
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise ValueError(
-            f"name must be letters, digits, '_', '.' or '-', e.g. '04_class_weights', got {name!r}"
+            f"{argument} must be letters, digits, '_', '.' or '-', e.g. '04_class_weights', got {name!r}"
         )
     return name
 
@@ -174,8 +178,12 @@ def load_all(directory=None) -> dict:
     ``03_resampling (1).json``) is skipped with a warning that names it; an
     unreadable record (not JSON, or not a JSON object) is moved aside to
     ``<name>.json.corrupt`` and skipped, with a warning that names both paths.
+    A missing folder has no records yet (``{}``); a file in its place raises
+    ``NotADirectoryError``.
     """
     folder = Path(directory or results_dir())
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(f"directory must be a folder of records, got the file {folder}")
     if not folder.is_dir():
         return {}
     records = {}
@@ -224,7 +232,7 @@ def move_aside(path) -> Path:
 
 def figure_path(name: str, key: str, directory=None) -> Path:
     """Where :func:`save_figure` puts figure ``key`` of record ``name``."""
-    return Path(directory or results_dir()) / _check_name(name) / f"{_check_name(key)}.png"
+    return Path(directory or results_dir()) / _check_name(name) / f"{_check_name(key, 'key')}.png"
 
 
 def save_figure(name: str, key: str, figure, directory=None, dpi: int = 100) -> None:
@@ -238,6 +246,8 @@ def save_figure(name: str, key: str, figure, directory=None, dpi: int = 100) -> 
     import io
 
     path = figure_path(name, key, directory)
+    if not hasattr(figure, "savefig"):
+        raise TypeError(f"figure must be a Matplotlib figure, got {type(figure).__name__}")
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     atomic_write_bytes(path, buffer.getvalue())
@@ -276,6 +286,8 @@ def gather_methods(records: dict, expected=tuple(METHOD_RECORDS)):
     """
     import pandas as pd
 
+    if not isinstance(records, dict) or not all(isinstance(value, dict) for value in records.values()):
+        raise TypeError("records must be a dict {record name: dict}, as cvhelpers.course.results.load_all() returns")
     rows = []
     names = list(dict.fromkeys([*expected, *(n for n in records if "methods" in records[n])]))
     for name in names:

@@ -70,7 +70,11 @@ def find_notebooks(notebooks_dir, selection=None) -> list[Path]:
     ------
     ValueError
         If a selection matches no notebook.
+    FileNotFoundError
+        If ``notebooks_dir`` is not a folder.
     """
+    if not Path(notebooks_dir).is_dir():
+        raise FileNotFoundError(f"notebooks_dir: no such folder: {notebooks_dir}")
     notebooks = sorted(
         path for path in Path(notebooks_dir).glob("*.ipynb") if not path.name.startswith(".")
     )
@@ -183,9 +187,18 @@ def run_notebooks(
     -------
     list of NotebookRun
         One per executed notebook; the last one failed if any did.
+
+    Raises
+    ------
+    FileNotFoundError
+        Naming the first of ``notebooks`` that is not an ``.ipynb`` file.
     """
     from cvhelpers.course import lab
 
+    notebooks = [Path(notebook) for notebook in notebooks]
+    for notebook in notebooks:
+        if notebook.suffix != ".ipynb" or not notebook.is_file():
+            raise FileNotFoundError(f"notebooks: no such .ipynb file: {notebook}")
     build_dir = Path(build_dir)
     out_dir = build_dir / "notebooks"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -379,6 +392,8 @@ def write_report(build_dir) -> tuple[Path, Path]:
     import pandas as pd
 
     build_dir = Path(build_dir)
+    if not build_dir.is_dir():
+        raise FileNotFoundError(f"build_dir: no such folder: {build_dir} (run the notebooks first)")
     records = results_module.load_all(build_dir / "results")
     times_path = build_dir / "run_times.json"
     times = _load_run_times(times_path)
