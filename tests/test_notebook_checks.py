@@ -116,7 +116,8 @@ def test_browser_counts_images_in_a_notebook_html(tmp_path):
 
 
 def test_checks_read_an_ipynb_path_and_refuse_anything_else(tmp_path):
-    notebook = new_notebook(cells=[new_code_cell("1", outputs=[new_output("display_data", data={"image/png": "iVBO"})])])
+    image = new_output("display_data", data={"image/png": "iVBO"})
+    notebook = new_notebook(cells=[new_code_cell("1", outputs=[image])])
     path = tmp_path / "executed.ipynb"
     nbformat.write(notebook, path)
     assert notebook_checks.count_images(path) == 1 == notebook_checks.count_images(str(path))
