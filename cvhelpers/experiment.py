@@ -28,6 +28,7 @@ import numpy as np
 from cvhelpers import metrics, training
 from cvhelpers.data import FashionMNIST, load_fashion_mnist, load_fashion_mnist_lt, pipeline
 from cvhelpers.training import losses, models
+from cvhelpers.validation import check_labels, check_number, check_positive_int, check_same_length, check_seed
 
 __all__ = ["Settings", "MethodResult", "LongTailProtocol", "PROFILE_SETTINGS", "BASELINES"]
 
@@ -37,7 +38,15 @@ BASELINES = ("ce", "oracle", "ros_aug_copies")
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything that is held fixed across methods; the defaults are the course profile."""
+    """Everything that is held fixed across methods; the defaults are the course profile.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming the setting: ``epochs``, ``batch_size``, ``width`` and
+        ``feature_dim`` must be ints >= 1, ``learning_rate`` a finite number
+        > 0, ``val_fraction`` a number in (0, 1), ``seed`` an int >= 0.
+    """
 
     epochs: int = 8
     batch_size: int = 128
@@ -46,6 +55,14 @@ class Settings:
     feature_dim: int = 128
     val_fraction: float = 0.1
     seed: int = 0
+
+    def __post_init__(self):
+        for name in ("epochs", "batch_size", "width", "feature_dim"):
+            check_positive_int(getattr(self, name), name)
+        check_number(self.learning_rate, "learning_rate", low=0, low_open=True)
+        if check_number(self.val_fraction, "val_fraction", low=0, low_open=True) >= 1:
+            raise ValueError(f"val_fraction must be < 1, got {self.val_fraction}")
+        check_seed(self.seed)
 
 
 #: The course profile fits notebooks 03 and 04 in 5 minutes each on 2 cores;
@@ -58,13 +75,31 @@ PROFILE_SETTINGS = {
 
 @dataclass
 class MethodResult:
-    """One method's trained model, test report and cost."""
+    """One method's trained model, test report and cost.
+
+    Raises
+    ------
+    TypeError
+        When ``name`` is not a str, ``report`` not an ``EvaluationReport`` or
+        ``fit`` neither a ``FitResult`` nor None.
+    ValueError
+        When ``seconds`` is not a finite number >= 0.
+    """
 
     name: str
     report: metrics.EvaluationReport
     fit: training.FitResult | None
     seconds: float
     logits: np.ndarray = field(repr=False, default=None)
+
+    def __post_init__(self):
+        if not isinstance(self.name, str):
+            raise TypeError(f"name must be a str, got {type(self.name).__name__}")
+        if not isinstance(self.report, metrics.EvaluationReport):
+            raise TypeError(f"report must be a metrics.EvaluationReport, got {type(self.report).__name__}")
+        if self.fit is not None and not isinstance(self.fit, training.FitResult):
+            raise TypeError(f"fit must be a training.FitResult or None, got {type(self.fit).__name__}")
+        check_number(self.seconds, "seconds", low=0)
 
     @property
     def summary(self) -> dict:
@@ -89,6 +124,14 @@ class LongTailProtocol:
     settings : Settings
     x_pool, y_pool : ndarray
         Fashion-MNIST training images not in the long-tailed set (for the oracle).
+
+    Raises
+    ------
+    TypeError
+        When ``settings`` is not a :class:`Settings` or ``counts`` not a dict.
+    ValueError
+        When images and labels of a split differ in length, or a split's
+        labels are not class indices in [0, len(class_names)).
     """
 
     x_train: np.ndarray
@@ -104,6 +147,17 @@ class LongTailProtocol:
     y_pool: np.ndarray = field(repr=False)
     description: str = ""
 
+    def __post_init__(self):
+        if not isinstance(self.settings, Settings):
+            raise TypeError(f"settings must be a Settings, got {type(self.settings).__name__}")
+        if not isinstance(self.counts, dict):
+            raise TypeError(f"counts must be a dict of class to images, got {type(self.counts).__name__}")
+        for split in ("train", "val", "test"):
+            x, y = getattr(self, f"x_{split}"), getattr(self, f"y_{split}")
+            check_same_length(x, f"x_{split}", y, f"y_{split}")
+            check_labels(y, f"y_{split}", num_classes=len(self.class_names))
+        check_same_length(self.x_pool, "x_pool", self.y_pool, "y_pool")
+
     @classmethod
     def fashion_mnist_lt(
         cls,
@@ -116,6 +170,8 @@ class LongTailProtocol:
         from sklearn.model_selection import train_test_split
 
         settings = settings or Settings()
+        if not isinstance(settings, Settings):
+            raise TypeError(f"settings must be a Settings, got {type(settings).__name__}")
         data = data or load_fashion_mnist()
         lt, (x_test, y_test) = load_fashion_mnist_lt(
             imbalance_ratio=imbalance_ratio, class_order=class_order, data=data

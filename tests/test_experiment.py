@@ -72,3 +72,46 @@ def test_each_baseline_is_the_training_a_notebook_would_write_out():
     assert again.fit.from_cache
     with pytest.raises(ValueError, match="name must be one of"):
         protocol.baseline("focal")
+
+
+@pytest.mark.parametrize(
+    "changes, error, match",
+    [
+        ({"epochs": 0}, ValueError, "epochs"),
+        ({"batch_size": "128"}, ValueError, "batch_size"),
+        ({"learning_rate": float("nan")}, ValueError, "learning_rate"),
+        ({"learning_rate": 0.0}, ValueError, "learning_rate"),
+        ({"val_fraction": 1.0}, ValueError, "val_fraction"),
+        ({"seed": -1}, ValueError, "seed"),
+    ],
+)
+def test_settings_name_a_bad_value(changes, error, match):
+    with pytest.raises(error, match=match):
+        Settings(**changes)
+    with pytest.raises(error, match=match):
+        _tiny_protocol().with_settings(**changes)
+
+
+def test_protocol_refuses_splits_of_different_lengths_and_bad_labels():
+    protocol = _tiny_protocol()
+    with pytest.raises(ValueError, match="x_train and y_train must have the same length"):
+        LongTailProtocol(protocol.x_train, protocol.y_train[:-1], protocol.x_val, protocol.y_val, protocol.x_test,
+                         protocol.y_test, protocol.counts, protocol.class_names, protocol.settings,
+                         protocol.x_pool, protocol.y_pool)
+    with pytest.raises(ValueError, match="y_test must be < num_classes=6"):
+        LongTailProtocol(protocol.x_train, protocol.y_train, protocol.x_val, protocol.y_val, protocol.x_test,
+                         protocol.y_test + 1, protocol.counts, protocol.class_names, protocol.settings,
+                         protocol.x_pool, protocol.y_pool)
+    with pytest.raises(TypeError, match="settings"):
+        LongTailProtocol.fashion_mnist_lt(settings={"epochs": 1})
+
+
+def test_method_result_refuses_a_bad_report_or_time():
+    from cvhelpers.experiment import MethodResult
+
+    report = _tiny_protocol().evaluate_logits(np.eye(6)[np.repeat(np.arange(6), 4)])
+    assert MethodResult("ce", report, None, 0.0).summary == report.summary
+    with pytest.raises(TypeError, match="report"):
+        MethodResult("ce", report.summary, None, 1.0)
+    with pytest.raises(ValueError, match="seconds"):
+        MethodResult("ce", report, None, float("nan"))

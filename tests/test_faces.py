@@ -148,3 +148,15 @@ def test_load_faces_cache_only_error_says_so(monkeypatch):
     with pytest.raises(DataSourceError, match="not in scikit-learn's cache"):
         cvhelpers.data.faces.load_faces("olivetti", download_if_missing=False)
     assert seen == [False]
+
+
+@pytest.mark.parametrize("minimum", [-1, 2.5, "20", True])
+def test_load_faces_refuses_a_bad_minimum_before_fetching(minimum, monkeypatch):
+    from sklearn import datasets as skdatasets
+
+    def never(*args, **kwargs):
+        raise AssertionError("a bad argument must be refused before the fetcher runs")
+
+    monkeypatch.setattr(skdatasets, "fetch_lfw_people", never)
+    with pytest.raises(ValueError, match="min_faces_per_person"):
+        cvhelpers.data.faces.load_faces("lfw", min_faces_per_person=minimum)

@@ -81,3 +81,54 @@ def test_dedupe_drops_near_identical_glyphs():
     assert glyph_rendering.dedupe(images, 0.95).tolist() == [0, 1, 2, 3, 4]
     with pytest.raises(ValueError, match="threshold"):
         glyph_rendering.dedupe(images, 0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "name"),
+    [
+        (dict(strength=float("nan")), ValueError, "strength"),
+        (dict(strength="1"), TypeError, "strength"),
+        (dict(writers=2.5), ValueError, "writers"),
+        (dict(writers=True), ValueError, "writers"),
+        (dict(size=4), ValueError, "size"),
+        (dict(seed=-1), ValueError, "seed"),
+    ],
+)
+def test_draw_writers_names_a_bad_argument(kwargs, error, name):
+    with pytest.raises(error, match=name):
+        glyph_rendering.draw_writers(np.zeros((1, 16, 16), np.uint8), **kwargs)
+
+
+def test_draw_writers_refuses_float_glyphs():
+    with pytest.raises(TypeError, match="clean.*uint8"):
+        glyph_rendering.draw_writers(np.zeros((1, 16, 16), np.float32))
+
+
+def test_dedupe_refuses_nan_and_bad_shapes_and_accepts_no_images():
+    with pytest.raises(ValueError, match="images"):
+        glyph_rendering.dedupe(np.full((2, 4, 4), np.nan))
+    with pytest.raises(ValueError, match="images"):
+        glyph_rendering.dedupe(np.zeros((4, 4)))
+    with pytest.raises(TypeError, match="threshold"):
+        glyph_rendering.dedupe(np.zeros((2, 4, 4)), "0.9")
+    with pytest.raises(ValueError, match="threshold"):
+        glyph_rendering.dedupe(np.zeros((2, 4, 4)), float("nan"))
+    assert glyph_rendering.dedupe(np.zeros((0, 4, 4))).tolist() == []
+
+
+def test_fonts_and_letters_name_a_bad_path_or_script(tmp_path):
+    missing = tmp_path / "NotoSans-Regular.ttf"
+    with pytest.raises(TypeError, match="font_dir"):
+        glyph_rendering.script_fonts(None)
+    with pytest.raises(FileNotFoundError, match="font_path"):
+        glyph_rendering.script_letters(missing, "Latin")
+    with pytest.raises(FileNotFoundError, match="font_path"):
+        glyph_rendering.script_letters(tmp_path, "Latin")  # a folder, not a font
+    with pytest.raises(TypeError, match="script"):
+        glyph_rendering.script_letters(missing, None)
+    with pytest.raises(FileNotFoundError, match="font_path"):
+        glyph_rendering.render_clean(missing, ["a"])
+    with pytest.raises(ValueError, match="characters"):
+        glyph_rendering.render_clean(missing, ["ab"])
+    with pytest.raises(ValueError, match="side"):
+        glyph_rendering.render_clean(missing, ["a"], side=0)

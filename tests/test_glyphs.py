@@ -76,3 +76,53 @@ def test_omniglot_offline_error_names_the_package(monkeypatch):
         glyphs.load_omniglot()
     with pytest.raises(ValueError, match="split"):
         glyphs.load_omniglot(split="validation")
+
+
+def _tiny_set():
+    return glyphs.GlyphSet(np.zeros((4, 2, 8, 8), np.uint8), np.array([0, 0, 1, 1]), ("a", "b"), tuple("wxyz"))
+
+
+def test_a_glyph_set_checks_that_its_fields_agree():
+    images = np.zeros((3, 2, 8, 8), np.uint8)
+    with pytest.raises(ValueError, match="alphabet has 2 entries"):
+        glyphs.GlyphSet(images, np.array([0, 1]), ("a", "b"), ("x", "y", "z"))
+    with pytest.raises(ValueError, match="alphabet must be < num_classes=2"):
+        glyphs.GlyphSet(images, np.array([0, 1, 2]), ("a", "b"), ("x", "y", "z"))
+    with pytest.raises(ValueError, match="characters"):
+        glyphs.GlyphSet(images, np.array([0, 1, 1]), ("a", "b"), ("x", "y"))
+    with pytest.raises(ValueError, match="images"):
+        glyphs.GlyphSet(images[:, 0], np.array([0, 1, 1]), ("a", "b"), ("x", "y", "z"))
+    with pytest.raises(TypeError, match="flatnonzero"):
+        _tiny_set().subset(np.array([True, False, True, False]))
+    assert _tiny_set().subset([2, 3]).alphabet_names == ("b",)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        (dict(strength=float("nan")), "strength"),
+        (dict(dedupe_threshold=0), "dedupe_threshold"),
+        (dict(size=4), "size"),
+        (dict(writers=0), "writers"),
+        (dict(max_scripts=1), "max_scripts"),
+        (dict(min_letters=30, max_letters=20), "min_letters"),
+        (dict(seed=-1), "seed"),
+    ],
+)
+def test_load_glyph_alphabets_refuses_a_bad_argument_before_rendering(kwargs, name, tmp_path):
+    with pytest.raises(ValueError, match=name):
+        glyphs.load_glyph_alphabets(font_dir=tmp_path, cache_dir=tmp_path, **kwargs)
+    assert list(tmp_path.iterdir()) == []  # nothing rendered, nothing cached
+
+
+def test_split_alphabets_and_load_omniglot_name_a_bad_argument():
+    with pytest.raises(TypeError, match="glyphs"):
+        glyphs.split_alphabets({"images": []})
+    with pytest.raises(ValueError, match="n_evaluation"):
+        glyphs.split_alphabets(_tiny_set(), n_evaluation=1.5, min_eval_letters=2)
+    with pytest.raises(ValueError, match="seed"):
+        glyphs.split_alphabets(_tiny_set(), n_evaluation=1, min_eval_letters=2, seed=-1)
+    background, evaluation = glyphs.split_alphabets(_tiny_set(), n_evaluation=1, min_eval_letters=2)
+    assert background.n_chars == evaluation.n_chars == 2
+    with pytest.raises(ValueError, match="size"):
+        glyphs.load_omniglot(size=0)

@@ -1,4 +1,5 @@
 import hashlib
+import os
 from pathlib import Path
 
 import numpy as np
@@ -97,3 +98,161 @@ def test_image_folder_errors(tmp_path):
         image_folder.load_image_folder(tmp_path, progress=False)
     with pytest.raises(ValueError, match="mode"):
         image_folder.load_image_folder(tmp_path, mode="CMYK")
+
+
+def _listing(root: Path):
+    return sorted((str(p.relative_to(root)), p.is_symlink(), p.is_dir()) for p in root.rglob("*"))
+
+
+def _by_name(frame):
+    return frame.set_index(frame["path"].map(lambda p: Path(p).name))
+
+
+def test_image_folder_scales_float_and_16_bit_images(tmp_path):
+    (tmp_path / "a").mkdir()
+    ramp = np.linspace(0.0, 1.0, 12, dtype=np.float32).reshape(3, 4)
+    Image.fromarray(ramp).save(tmp_path / "a" / "unit.tif")
+    Image.fromarray(ramp * 1000).save(tmp_path / "a" / "wide.tif")
+    Image.fromarray(np.where(ramp > 0.5, np.nan, ramp).astype(np.float32)).save(tmp_path / "a" / "nan.tif")
+    big_endian = Image.frombytes("I;16B", (4, 3), np.full((3, 4), 40000, ">u2").tobytes())
+    big_endian.save(tmp_path / "a" / "sixteen_be.tif")
+    Image.fromarray(np.full((3, 4), 65535, np.uint16)).save(tmp_path / "a" / "sixteen_full.png")
+    Image.fromarray(np.full((3, 4), 100_000, np.int32)).save(tmp_path / "a" / "thirty_two.tif")
+    folder = image_folder.load_image_folder(tmp_path, mode="L", progress=False)
+    loaded = dict(zip(map(lambda p: Path(p).name, folder.paths), folder.images, strict=True))
+    rows = _by_name(folder.manifest)
+    assert rows.loc["unit.tif", "mode"] == "F"
+    np.testing.assert_array_equal(loaded["unit.tif"][..., 0], np.round(ramp * 255).astype(np.uint8))
+    assert (loaded["sixteen_be.tif"] == round(40000 / 65535 * 255)).all()  # scaled, not clipped at 255
+    assert (loaded["sixteen_full.png"] == 255).all()
+    problems = _by_name(folder.problems)
+    assert set(problems.index) == {"wide.tif", "nan.tif", "thirty_two.tif"}
+    assert "outside [0, 65535]" in problems.loc["thirty_two.tif", "reason"]
+    assert "outside [0, 1]" in problems.loc["wide.tif", "reason"] and "1000" in problems.loc["wide.tif", "reason"]
+    assert "NaN" in problems.loc["nan.tif", "reason"]
+
+
+def test_image_folder_raises_pillows_pixel_limit_for_the_call_only(tmp_path, monkeypatch):
+    from PIL import Image as PILImage
+
+    (tmp_path / "a").mkdir()
+    Image.new("L", (60, 60)).save(tmp_path / "a" / "large.png")  # 3,600 pixels
+    monkeypatch.setattr(PILImage, "MAX_IMAGE_PIXELS", 1_000)
+    folder = image_folder.load_image_folder(tmp_path, max_pixels=10_000, progress=False)
+    assert len(folder.images) == 1 and folder.problems.empty
+    assert PILImage.MAX_IMAGE_PIXELS == 1_000  # restored
+    monkeypatch.undo()
+    Image.new("L", (10, 10)).save(tmp_path / "a" / "small.png")
+    folder = image_folder.load_image_folder(tmp_path, max_pixels=500, progress=False)
+    assert [Path(p).name for p in folder.paths] == ["small.png"]
+    assert "max_pixels=500" in _by_name(folder.problems).loc["large.png", "reason"]
+
+
+@pytest.fixture
+def awkward_folder(tmp_path):
+    root = tmp_path / "photos"
+    for folder in (root / "cats" / "inner", root / "dogs", root / "locked"):
+        folder.mkdir(parents=True)
+    Image.new("RGB", (4, 4), (10, 20, 30)).save(root / "cats" / "ok.png")
+    Image.new("RGB", (4, 4)).save(root / "cats" / "inner" / "hidden_by_permissions.png")
+    Image.new("RGB", (4, 4)).save(root / "dogs" / "ok.png")
+    Image.new("RGB", (4, 4)).save(root / "dogs" / "secret.png")
+    Image.new("RGB", (4, 4)).save(root / "locked" / "never_seen.png")
+    (root / "dogs" / "gone.png").symlink_to(root / "dogs" / "deleted.png")
+    return root
+
+
+def _unlistable(monkeypatch, *folders):
+    """Make os.scandir refuse these folders, as it does for a non-root user after chmod 000."""
+    real_scandir = image_folder.os.scandir
+    blocked = {str(folder) for folder in folders}
+
+    def scandir(path="."):
+        if str(path) in blocked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(image_folder.os, "scandir", scandir)
+
+
+def _unopenable(monkeypatch, *files):
+    """Make Pillow's open refuse these files, as it does for a non-root user after chmod 000."""
+    import PIL.Image
+
+    real_open = PIL.Image.open
+    blocked = {str(file) for file in files}
+
+    def open_image(fp, *args, **kwargs):
+        if str(fp) in blocked:
+            raise PermissionError(13, "Permission denied", str(fp))
+        return real_open(fp, *args, **kwargs)
+
+    monkeypatch.setattr(PIL.Image, "open", open_image)
+
+
+def test_image_folder_reports_links_and_unreadable_files_and_folders(awkward_folder, monkeypatch):
+    root = awkward_folder
+    before, listing = _tree_fingerprint(root), _listing(root)
+    _unlistable(monkeypatch, root / "locked", root / "cats" / "inner")
+    _unopenable(monkeypatch, root / "dogs" / "secret.png")
+    folder = image_folder.load_image_folder(root, progress=False)
+    monkeypatch.undo()
+    assert _tree_fingerprint(root) == before and _listing(root) == listing  # nothing written, nothing added
+    assert folder.class_names == ["cats", "dogs", "locked"]
+    assert [Path(p).name for p in folder.paths] == ["ok.png", "ok.png"]
+    problems = _by_name(folder.problems)
+    assert set(problems.index) == {"gone.png", "secret.png", "locked", "inner"}
+    assert problems.loc["secret.png", "reason"].startswith("permission denied")
+    assert "corrupt" not in problems.loc["secret.png", "reason"]
+    assert "dangling symbolic link" in problems.loc["gone.png", "reason"]
+    assert "deleted.png" in problems.loc["gone.png", "reason"]
+    assert problems.loc["locked", "class_name"] == "locked"
+    assert "permission denied" in problems.loc["locked", "reason"]
+    assert "permission denied" in problems.loc["inner", "reason"] and problems.loc["inner", "class_name"] == "cats"
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_image_folder_reports_chmod_000_for_real(awkward_folder):
+    locked, secret = awkward_folder / "locked", awkward_folder / "dogs" / "secret.png"
+    locked.chmod(0)
+    secret.chmod(0)
+    try:
+        folder = image_folder.load_image_folder(awkward_folder, progress=False)
+    finally:
+        locked.chmod(0o755)
+        secret.chmod(0o644)
+    problems = _by_name(folder.problems)
+    assert problems.loc["secret.png", "reason"].startswith("permission denied")
+    assert "permission denied" in problems.loc["locked", "reason"]
+
+
+def test_image_folder_names_unlistable_folders_when_nothing_is_left(awkward_folder, monkeypatch):
+    _unlistable(monkeypatch, *(awkward_folder / name for name in ("cats", "dogs", "locked")))
+    with pytest.raises(ValueError, match="no files.*permission denied"):
+        image_folder.load_image_folder(awkward_folder, progress=False)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        (dict(background="white"), "background"),
+        (dict(background=(255, 255)), "background"),
+        (dict(background=(0, 300, 0)), "background"),
+        (dict(background=(0.5, 0.5, 0.5)), "background"),
+        (dict(size=28), "size"),
+        (dict(size=(28, 0)), "size"),
+        (dict(size=(28.5, 28)), "size"),
+        (dict(max_pixels=0), "max_pixels"),
+        (dict(max_pixels=None), "max_pixels"),
+    ],
+)
+def test_image_folder_checks_arguments_before_reading(tmp_path, kwargs, name):
+    (tmp_path / "a").mkdir()
+    Image.new("RGBA", (4, 4)).save(tmp_path / "a" / "clear.png")
+    with pytest.raises(ValueError, match=name):
+        image_folder.load_image_folder(tmp_path, progress=False, **kwargs)
+
+
+def test_image_folder_refuses_a_path_that_is_not_a_path():
+    with pytest.raises(TypeError, match="path"):
+        image_folder.load_image_folder(None)

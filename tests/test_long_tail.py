@@ -64,5 +64,58 @@ def test_make_long_tailed_rejects_a_single_class_and_bad_labels():
         long_tail.make_long_tailed(np.zeros((5, 2)), np.zeros(5, int))
     with pytest.raises(ValueError, match="same length"):
         long_tail.make_long_tailed(np.zeros((5, 2)), np.array([0, 1, 0, 1]))
-    with pytest.raises(TypeError, match="integer"):
-        long_tail.make_long_tailed(np.zeros((4, 2)), np.array([0.0, 1.0, 0.0, 1.0]))
+    with pytest.raises(ValueError, match="y must be whole numbers"):
+        long_tail.make_long_tailed(np.zeros((4, 2)), np.array([0.0, 1.5, 0.0, 1.0]))
+    with pytest.raises(ValueError, match="y must be >= 0"):
+        long_tail.make_long_tailed(np.zeros((4, 2)), np.array([0, -1, 0, 1]))
+
+
+def _small_set():
+    y = np.repeat([0, 1, 2], 20)
+    return np.arange(len(y)), y
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"imbalance_ratio": "10"}, TypeError, "imbalance_ratio"),
+        ({"imbalance_ratio": float("nan")}, ValueError, "imbalance_ratio"),
+        ({"seed": -1}, ValueError, "seed"),
+        ({"seed": 1.5}, ValueError, "seed"),
+        ({"class_order": [2.7, 1.0, 0.0]}, TypeError, "class_order"),
+        ({"class_order": "210"}, TypeError, "class_order"),
+        ({"n_max": 10.5}, ValueError, "n_max"),
+    ],
+)
+def test_long_tail_builders_name_a_bad_ratio_seed_or_class_order(kwargs, error, match):
+    x, y = _small_set()
+    with pytest.raises(error, match=match):
+        long_tail.make_long_tailed(x, y, imbalance_ratio=kwargs.pop("imbalance_ratio", 10), **kwargs)
+
+
+def test_long_tailed_counts_and_manifest_paths_name_bad_arguments(tmp_path):
+    with pytest.raises(TypeError, match="imbalance_ratio"):
+        long_tail.long_tailed_counts(100, 3, "10")
+    with pytest.raises(ValueError, match="num_classes"):
+        long_tail.long_tailed_counts(100, 2.0, 10)
+    with pytest.raises(ValueError, match="n_max"):
+        long_tail.long_tailed_counts(0, 3, 10)
+    with pytest.raises(TypeError, match="imbalance_ratio"):
+        long_tail.default_manifest_path("100")
+    with pytest.raises(ValueError, match="seed"):
+        long_tail.load_fashion_mnist_lt(seed=-1)
+    with pytest.raises(TypeError, match="data"):
+        long_tail.load_fashion_mnist_lt(data=(np.zeros((2, 28, 28)), np.zeros(2)))
+    with pytest.raises(TypeError, match="lt"):
+        long_tail.save_manifest({"indices": [1]}, tmp_path / "m.json")
+    (tmp_path / "other.json").write_text('{"size": 3}')
+    with pytest.raises(ValueError, match="indices"):
+        long_tail.load_manifest(tmp_path / "other.json")
+
+
+def test_whole_float_labels_give_the_same_subset_as_int_labels():
+    x, y = _small_set()
+    as_int = long_tail.make_long_tailed(x, y, imbalance_ratio=10, seed=2)
+    as_float = long_tail.make_long_tailed(x, y.astype(float), imbalance_ratio=10, seed=2)
+    np.testing.assert_array_equal(as_int.indices, as_float.indices)
+    assert as_int.counts == as_float.counts

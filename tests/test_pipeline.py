@@ -53,7 +53,7 @@ def test_make_dataset_one_hot_and_augment(tiny_images):
     images, labels = _collect(dataset)
     np.testing.assert_array_equal(labels.argmax(1), y)
     np.testing.assert_allclose(images, 1.0 - pipeline.to_float_images(x), atol=1e-6)
-    with pytest.raises(ValueError, match=r"labels must be in \[0, 2\)"):
+    with pytest.raises(ValueError, match="y must be < num_classes=2"):
         pipeline.make_dataset(x, y, num_classes=2)
     with pytest.raises(ValueError, match="same length"):
         pipeline.make_dataset(x, y[:-1])
@@ -90,3 +90,61 @@ def test_indexed_dataset_augments_only_masked_draws(tiny_images):
     np.testing.assert_allclose(images, expected, atol=1e-7)
     with pytest.raises(ValueError, match="indices"):
         pipeline.indexed_dataset(x, y, np.array([60]))
+
+
+def test_to_float_images_scales_uint16_and_keeps_unit_floats():
+    x = np.array([[[0, 65535], [32768, 1]]], dtype=np.uint16)
+    np.testing.assert_allclose(pipeline.to_float_images(x)[..., 0], x / 65535.0, rtol=1e-6)
+    unit = np.random.default_rng(0).random((2, 4, 4, 1))
+    np.testing.assert_array_equal(pipeline.to_float_images(unit), unit.astype(np.float32))
+    slightly_over = np.full((1, 2, 2), 1.2)
+    np.testing.assert_array_equal(pipeline.to_float_images(slightly_over), slightly_over[..., None].astype(np.float32))
+
+
+@pytest.mark.parametrize(
+    "x, error, match",
+    [
+        (np.full((1, 4, 4), 200.0), ValueError, "x must be in \\[0, 1\\], got a maximum of 200"),
+        (np.array([[[0.5, np.nan]]]), ValueError, "x must be finite"),
+        (np.full((1, 4, 4), 200, dtype=np.int64), TypeError, "dtype int64"),
+        (np.zeros((1, 4, 4), dtype=bool), TypeError, "dtype bool"),
+    ],
+)
+def test_to_float_images_refuses_0_255_floats_nan_and_other_dtypes(x, error, match):
+    with pytest.raises(error, match=match):
+        pipeline.to_float_images(x)
+    with pytest.raises(error, match="images"):
+        pipeline.to_float_images(x, name="images")
+
+
+def test_one_hot_refuses_non_whole_negative_and_out_of_range_labels():
+    np.testing.assert_array_equal(pipeline.one_hot([0, 2.0], 3), [[1, 0, 0], [0, 0, 1]])
+    assert pipeline.one_hot(np.array([], int), 3).shape == (0, 3)
+    with pytest.raises(ValueError, match="y must be whole numbers"):
+        pipeline.one_hot([0, 2.7], 3)
+    with pytest.raises(ValueError, match="y must be >= 0"):
+        pipeline.one_hot([0, -1], 3)
+    with pytest.raises(ValueError, match="y must be < num_classes=3"):
+        pipeline.one_hot([0, 3], 3)
+    with pytest.raises(ValueError, match="num_classes"):
+        pipeline.one_hot([0, 1], 2.0)
+
+
+def test_pipelines_refuse_bad_batch_sizes_seeds_labels_and_indices(tiny_images):
+    x, y = tiny_images
+    with pytest.raises(ValueError, match="batch_size"):
+        pipeline.make_dataset(x, y, batch_size=0)
+    with pytest.raises(ValueError, match="seed"):
+        pipeline.make_dataset(x, y, seed=-1)
+    with pytest.raises(ValueError, match="y must be whole numbers"):
+        pipeline.make_dataset(x, y + 0.5)
+    with pytest.raises(ValueError, match="y must be finite"):
+        pipeline.make_dataset(x, np.full((60, 3), np.nan))
+    with pytest.raises(ValueError, match="weights must be finite"):
+        pipeline.balanced_dataset(x, y, weights=[1.0, np.nan, 1.0])
+    with pytest.raises(ValueError, match="y must be >= 0"):
+        pipeline.balanced_dataset(x, y - 1)
+    with pytest.raises(ValueError, match="indices must be whole numbers"):
+        pipeline.indexed_dataset(x, y, np.array([0.0, 2.7]))
+    with pytest.raises(ValueError, match="x and y must have the same length"):
+        pipeline.indexed_dataset(x, y[:-1], np.array([0]))

@@ -57,7 +57,7 @@ def test_class_weight_errors():
         sampling.class_weights(Y, "sqrt")
     with pytest.raises(ValueError, match="beta"):
         sampling.class_weights(Y, "effective", beta=1.0)
-    with pytest.raises(ValueError, match=r"labels must be in \[0, 3\)"):
+    with pytest.raises(ValueError, match="y must be < num_classes=3"):
         sampling.class_weights(Y, num_classes=3)
     with pytest.raises(ValueError, match="empty classes"):
         sampling.class_weights(Y, num_classes=5)
@@ -96,3 +96,48 @@ def test_balanced_epoch_indices_balance_and_mark_copies():
         assert tail_copies.sum() == 190
     with pytest.raises(ValueError, match="epoch_size"):
         sampling.balanced_epoch_indices(Y, epoch_size=2)
+
+
+def test_class_counts_of_empty_labels():
+    with pytest.raises(ValueError, match="y is empty"):
+        sampling.class_counts([])
+    counted = sampling.class_counts(np.array([], dtype=np.int64), num_classes=3)
+    assert counted.tolist() == [0, 0, 0] and counted.dtype == np.int64
+    with pytest.raises(ValueError, match="num_classes"):
+        sampling.class_counts([], num_classes=0)
+
+
+def test_class_counts_refuse_bad_labels_and_count_whole_floats():
+    assert sampling.class_counts([0.0, 2.0, 2.0]).tolist() == [1, 0, 2]
+    with pytest.raises(ValueError, match="y must be whole numbers"):
+        sampling.class_counts([0, 2.7])
+    with pytest.raises(ValueError, match="y must be >= 0"):
+        sampling.class_counts([0, -1])
+    with pytest.raises(ValueError, match="y must be 1-D"):
+        sampling.class_counts(np.eye(3))
+
+
+def test_random_undersample_names_x_and_y_of_different_lengths():
+    with pytest.raises(ValueError, match="x and y must have the same length, got 859 and 860"):
+        sampling.random_undersample(np.arange(len(Y) - 1), Y)
+    with pytest.raises(ValueError, match="target"):
+        sampling.random_undersample(np.arange(len(Y)), Y, target=2.5)
+    with pytest.raises(ValueError, match="seed"):
+        sampling.random_undersample(np.arange(len(Y)), Y, seed=-1)
+
+
+def test_sampling_refuses_nan_counts_and_bad_arguments():
+    with pytest.raises(ValueError, match="counts must be finite"):
+        sampling.effective_number([1.0, np.nan])
+    with pytest.raises(ValueError, match="counts must be >= 0"):
+        sampling.effective_number([1, -2])
+    with pytest.raises(TypeError, match="beta"):
+        sampling.effective_number([1, 2], beta="0.9")
+    with pytest.raises(TypeError, match="class_weight keys"):
+        sampling.check_class_weight({0: 1.0, 1.5: 1.0}, 2)
+    with pytest.raises(ValueError, match="num_classes"):
+        sampling.check_class_weight({0: 1.0}, 0)
+    with pytest.raises(ValueError, match="epoch_size"):
+        sampling.balanced_epoch_indices(Y, epoch_size=800.5)
+    with pytest.raises(ValueError, match="epochs"):
+        sampling.balanced_epoch_indices(Y, epochs=0)

@@ -105,3 +105,31 @@ def test_a_successful_apt_install_exits_0(missing_pkg, monkeypatch, capsys):
     monkeypatch.setattr(sources.subprocess, "run", fake_run)
     assert sources.main(["--install"]) == 0
     assert capsys.readouterr().out.split()[:2] == ["gone", "ok"]
+
+
+def test_sources_arguments_are_checked_before_anything_runs(missing_pkg, monkeypatch):
+    monkeypatch.setattr(sources, "_is_root", lambda: True)  # apt would run, were the arguments accepted
+    monkeypatch.setattr(sources.shutil, "which", lambda name: f"/usr/bin/{name}")
+    with pytest.raises(TypeError, match="install"):
+        sources.ensure_sources(install="no", sources=[missing_pkg])  # a truthy string must not mean "install"
+    with pytest.raises(TypeError, match="sources"):
+        sources.ensure_sources(install=False, sources=missing_pkg)
+    with pytest.raises(TypeError, match="sources"):
+        sources.missing_sources(missing_pkg)
+    with pytest.raises(TypeError, match="sources"):
+        sources.missing_sources(["fashion-mnist"])
+    with pytest.raises(ValueError, match="sources is empty"):
+        sources.install_command([])
+    with pytest.raises(TypeError, match="as_root"):
+        sources.install_command([missing_pkg], as_root="no")
+    assert sources.missing_sources(iter([missing_pkg])) == [missing_pkg]  # any iterable, read once
+
+
+def test_an_offline_source_needs_a_debian_package_name_that_is_safe_in_the_printed_command(tmp_path):
+    with pytest.raises(ValueError, match="debian_package"):
+        sources.OfflineSource("x", "pkg'; rm -rf ~; '", str(tmp_path), "tests")
+    with pytest.raises(ValueError, match="debian_package"):
+        sources.OfflineSource("x", "Fonts Noto", str(tmp_path), "tests")
+    with pytest.raises(TypeError, match="path"):
+        sources.OfflineSource("x", "fonts-noto-core", None, "tests")
+    assert sources.OfflineSource("x", "libc++1.0-dev", tmp_path, "tests").present

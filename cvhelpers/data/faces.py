@@ -22,6 +22,7 @@ from typing import NamedTuple
 import numpy as np
 
 from cvhelpers.data.sources import DataSourceError
+from cvhelpers.validation import check_positive_int
 
 __all__ = [
     "FaceSet",
@@ -68,6 +69,7 @@ def load_faces(
     data_home : path-like, optional
         scikit-learn's data folder.
     min_faces_per_person : int, default=20
+        An int >= 0 (0 keeps everyone); used for ``"lfw"`` only.
     download_if_missing : bool, default=True
         Passed to the fetcher: ``False`` reads scikit-learn's cache only and
         never touches the network.
@@ -82,10 +84,14 @@ def load_faces(
         When the download fails, or with ``download_if_missing=False`` when the
         faces are not in the cache. There is no offline package for faces; use
         :func:`cvhelpers.data.glyphs.load_glyph_alphabets` offline.
+    ValueError
+        For a ``name`` other than ``"olivetti"`` or ``"lfw"``, or a negative
+        or non-integer ``min_faces_per_person``.
     """
+    _check_face_name(name)
+    check_positive_int(min_faces_per_person, "min_faces_per_person", smallest=0)
     from sklearn import datasets as skdatasets
 
-    _check_face_name(name)
     try:
         if name == "olivetti":
             bunch = skdatasets.fetch_olivetti_faces(data_home=data_home, download_if_missing=download_if_missing)

@@ -9,6 +9,7 @@ glyphs. :mod:`cvhelpers.data.glyphs` assembles and caches the set.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from cvhelpers.data.sources import NOTO_DIR, DataSourceError
+from cvhelpers.validation import check_finite_array, check_number, check_positive_int, check_seed
 
 __all__ = ["script_fonts", "script_letters", "render_clean", "draw_writers", "DISTORTION", "dedupe"]
 
@@ -30,6 +32,20 @@ _SKIP_FONT = re.compile(
 _SHARED = ("LATIN", "GREEK", "CYRILLIC")
 # Their core blocks only (Latin-1, Greek, basic Cyrillic), not IPA and the extensions.
 _SHARED_RANGES = {"LATIN": (0x0041, 0x00FF), "GREEK": (0x0370, 0x03FF), "CYRILLIC": (0x0400, 0x045F)}
+
+
+def _check_path_argument(value, name: str) -> Path:
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a path (str or path-like), got {type(value).__name__} {value!r}")
+    return Path(value)
+
+
+def _check_font(font_path) -> Path:
+    """``font_path`` as a Path to an existing file; ``FileNotFoundError`` naming it otherwise."""
+    path = _check_path_argument(font_path, "font_path")
+    if not path.is_file():
+        raise FileNotFoundError(f"font_path must be a font file, but {path} is not a file")
+    return path
 
 
 def script_fonts(font_dir=NOTO_DIR) -> dict:
@@ -51,8 +67,10 @@ def script_fonts(font_dir=NOTO_DIR) -> dict:
     ------
     DataSourceError
         When the folder has no Noto fonts (the package is not installed).
+    TypeError
+        When ``font_dir`` is not a path.
     """
-    font_dir = Path(font_dir)
+    font_dir = _check_path_argument(font_dir, "font_dir")
     fonts = {}
     for style in ("Serif", "Sans"):  # Sans overwrites Serif
         for path in sorted(font_dir.glob(f"Noto{style}*-Regular.ttf")):
@@ -91,9 +109,19 @@ def script_letters(font_path, script: str) -> list:
     -------
     list of str
         Single characters, in code-point order.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``font_path`` is not a file.
+    TypeError
+        When ``script`` is not a string.
     """
     from fontTools.ttLib import TTFont
 
+    if not isinstance(script, str):
+        raise TypeError(f"script must be a script name (str), got {type(script).__name__} {script!r}")
+    font_path = _check_font(font_path)
     with TTFont(str(font_path), lazy=True) as font:
         codepoints = sorted(font.getBestCmap() or {})
     shared = script.upper() in _SHARED
@@ -148,7 +176,9 @@ def render_clean(font_path, characters, side: int = _MASTER) -> tuple:
     ----------
     font_path : path-like
     characters : sequence of str
+        Single characters (a string is a sequence of them).
     side : int, default=64
+        At least 8.
 
     Returns
     -------
@@ -156,9 +186,22 @@ def render_clean(font_path, characters, side: int = _MASTER) -> tuple:
         Only the characters that rendered with visible ink.
     kept : list of str
         The characters of ``images``, in order.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``font_path`` is not a file.
+    ValueError
+        When an item of ``characters`` is not a single character, or ``side`` < 8.
     """
     from PIL import Image, ImageDraw, ImageFont
 
+    side = check_positive_int(side, "side", smallest=8)
+    characters = list(characters)
+    wrong = [char for char in characters if not (isinstance(char, str) and len(char) == 1)]
+    if wrong:
+        raise ValueError(f"characters must be single characters, got {wrong[:3]!r}")
+    font_path = _check_font(font_path)
     font = ImageFont.truetype(str(font_path), size=2 * side)
     canvas = 4 * side
     images, kept = [], []
@@ -218,16 +261,26 @@ def draw_writers(clean, writers: int = 20, size: int = 28, strength: float = 1.0
     Returns
     -------
     ndarray of shape (m, writers, size, size), uint8
+
+    Raises
+    ------
+    TypeError
+        When ``clean`` is not a uint8 array, or ``strength`` is not a number.
+    ValueError
+        Naming the argument: ``clean`` not of shape (m, s, s), ``writers`` < 1,
+        ``size`` < 8, ``strength`` negative or not finite, ``seed`` negative.
     """
     import cv2
 
     clean = np.asarray(clean)
+    if clean.dtype != np.uint8:
+        raise TypeError(f"clean must be uint8 glyphs (0-255, from render_clean), got dtype {clean.dtype}")
     if clean.ndim != 3 or clean.shape[1] != clean.shape[2]:
         raise ValueError(f"clean must have shape (m, s, s), got {clean.shape}")
-    if writers < 1 or size < 8:
-        raise ValueError(f"writers must be >= 1 and size >= 8, got writers={writers}, size={size}")
-    if strength < 0:
-        raise ValueError(f"strength must be >= 0, got {strength}")
+    writers = check_positive_int(writers, "writers")
+    size = check_positive_int(size, "size", smallest=8)
+    check_number(strength, "strength", low=0)
+    check_seed(seed)
     side = clean.shape[1]
     ys, xs = np.mgrid[0:side, 0:side].astype(np.float32)
     centre = (side - 1) / 2
@@ -292,11 +345,21 @@ def dedupe(images, threshold: float = 0.95) -> np.ndarray:
     Returns
     -------
     ndarray of shape (k,), int
-        Sorted indices of the images kept (the first of each look-alike group).
+        Sorted indices of the images kept (the first of each look-alike group);
+        empty for no images.
+
+    Raises
+    ------
+    TypeError
+        When ``images`` is not numeric or ``threshold`` not a number.
+    ValueError
+        When ``images`` is not 3-D or holds NaN or inf, or ``threshold`` is not in (0, 1].
     """
-    if not 0 < threshold <= 1:
-        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
-    flat = np.asarray(images, np.float32).reshape(len(images), -1)
+    check_number(threshold, "threshold", low=0, high=1, low_open=True)
+    images = check_finite_array(images, "images", ndim=3)
+    if len(images) == 0:
+        return np.zeros(0, int)
+    flat = images.astype(np.float32).reshape(len(images), -1)
     flat = flat - flat.mean(axis=1, keepdims=True)
     flat /= np.maximum(np.linalg.norm(flat, axis=1, keepdims=True), 1e-6)
     keep = []

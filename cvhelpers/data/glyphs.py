@@ -56,6 +56,7 @@ from cvhelpers.data.glyph_rendering import (
 )
 from cvhelpers.data.sources import NOTO_DIR, DataSourceError
 from cvhelpers.paths import data_dir, project_root
+from cvhelpers.validation import check_labels, check_number, check_positive_int, check_seed
 
 __all__ = [
     "NOTO_DIR",
@@ -105,6 +106,19 @@ class GlyphSet:
     alphabet_names: tuple
     characters: tuple
 
+    def __post_init__(self):
+        self.images = np.asarray(self.images)
+        if self.images.ndim != 4:
+            raise ValueError(
+                f"images must have shape (n_chars, n_drawings, size, size), got {self.images.shape}"
+            )
+        n_chars = self.images.shape[0]
+        if len(self.characters) != n_chars:
+            raise ValueError(f"characters has {len(self.characters)} entries but images holds {n_chars} characters")
+        if n_chars or len(self.alphabet):
+            check_labels(self.alphabet, "alphabet", num_classes=len(self.alphabet_names), length=n_chars,
+                         length_of="characters in images")
+
     @property
     def n_chars(self) -> int:
         return int(self.images.shape[0])
@@ -115,7 +129,11 @@ class GlyphSet:
 
     def subset(self, chars) -> GlyphSet:
         """The characters ``chars`` (indices), alphabets renumbered densely."""
-        chars = np.asarray(chars, int)
+        chars = np.asarray(chars)
+        if chars.size and not np.issubdtype(chars.dtype, np.integer):
+            raise TypeError(f"chars must be character indices (ints), got dtype {chars.dtype}; "
+                            "for a boolean mask pass np.flatnonzero(mask)")
+        chars = chars.astype(int)
         used = np.unique(self.alphabet[chars])
         remap = {old: new for new, old in enumerate(used)}
         return GlyphSet(
@@ -178,11 +196,13 @@ def load_glyph_alphabets(
     ------
     DataSourceError
         When fonts-noto-core is not installed.
+    TypeError, ValueError
+        Naming the argument, for a bad one; checked before anything is read or rendered.
     """
-    if max_scripts is not None and max_scripts < 2:
-        raise ValueError(f"max_scripts must be None or >= 2, got {max_scripts}")
-    if min_letters < 1 or max_letters < min_letters:
-        raise ValueError(f"need 1 <= min_letters <= max_letters, got {min_letters}, {max_letters}")
+    _check_build_arguments(max_scripts, writers, size, strength, max_letters, min_letters, dedupe_threshold, seed)
+    for value, name in ((font_dir, "font_dir"), (cache_dir, "cache_dir")):
+        if not (isinstance(value, (str, os.PathLike)) or (value is None and name == "cache_dir")):
+            raise TypeError(f"{name} must be a folder path (str or path-like), got {type(value).__name__} {value!r}")
     params = dict(
         source=source_fingerprint(_build), max_scripts=max_scripts, writers=writers, size=size,
         strength=float(strength), max_letters=max_letters, min_letters=min_letters,
@@ -208,6 +228,18 @@ def load_glyph_alphabets(
             alphabet_names=np.array(glyphs.alphabet_names), characters=np.array(glyphs.characters),
         ))
     return glyphs
+
+
+def _check_build_arguments(max_scripts, writers, size, strength, max_letters, min_letters, threshold, seed) -> None:
+    if max_scripts is not None:
+        check_positive_int(max_scripts, "max_scripts", smallest=2)
+    check_positive_int(writers, "writers")
+    check_positive_int(size, "size", smallest=8)
+    check_number(strength, "strength", low=0)
+    if check_positive_int(max_letters, "max_letters") < check_positive_int(min_letters, "min_letters"):
+        raise ValueError(f"need min_letters <= max_letters, got min_letters={min_letters}, max_letters={max_letters}")
+    check_number(threshold, "dedupe_threshold", low=0, high=1, low_open=True)
+    check_seed(seed)
 
 
 def _build(font_dir, max_scripts, writers, size, strength, max_letters, min_letters, threshold, seed) -> GlyphSet:
@@ -269,7 +301,20 @@ def split_alphabets(glyphs: GlyphSet, n_evaluation: int = 20, min_eval_letters: 
     -------
     background, evaluation : GlyphSet
         They share no alphabet and no character.
+
+    Raises
+    ------
+    TypeError
+        When ``glyphs`` is not a :class:`GlyphSet`.
+    ValueError
+        Naming the argument: ``n_evaluation`` not an int in the range the set
+        allows, ``min_eval_letters`` < 1, ``seed`` negative.
     """
+    if not isinstance(glyphs, GlyphSet):
+        raise TypeError(f"glyphs must be a GlyphSet, got {type(glyphs).__name__}")
+    check_positive_int(n_evaluation, "n_evaluation")
+    check_positive_int(min_eval_letters, "min_eval_letters")
+    check_seed(seed)
     counts = np.bincount(glyphs.alphabet, minlength=len(glyphs.alphabet_names))
     eligible = np.flatnonzero(counts >= min_eval_letters)
     if n_evaluation < 1 or n_evaluation >= len(counts) or n_evaluation > len(eligible):
@@ -295,6 +340,7 @@ def load_omniglot(split: str = "train", size: int = 28, data_dir=None) -> GlyphS
         tensorflow-datasets' names: ``"train"`` is Omniglot's 30 background
         alphabets (964 characters), ``"test"`` its 20 evaluation alphabets.
     size : int, default=28
+        Side of each drawing, px; a positive int.
     data_dir : path-like, optional
         tensorflow-datasets' data folder.
 
@@ -314,6 +360,7 @@ def load_omniglot(split: str = "train", size: int = 28, data_dir=None) -> GlyphS
 
     if split not in ("train", "test", "small1", "small2"):
         raise ValueError(f"split must be 'train', 'test', 'small1' or 'small2', got {split!r}")
+    check_positive_int(size, "size")
     try:
         import tensorflow_datasets as tfds
     except ImportError as error:

@@ -25,6 +25,7 @@ from typing import NamedTuple
 import numpy as np
 
 from cvhelpers.data.fashion_mnist import FashionMNIST, load_fashion_mnist
+from cvhelpers.validation import check_labels, check_number, check_positive_int, check_same_length, check_seed
 
 __all__ = [
     "HARD_TAIL_ORDER",
@@ -74,15 +75,24 @@ class LongTailed(NamedTuple):
     class_order: tuple
 
 
-def _check_labels(y, name="y") -> np.ndarray:
-    y = np.asarray(y)
-    if y.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D array of class labels, got shape {y.shape}")
-    if not np.issubdtype(y.dtype, np.integer):
-        raise TypeError(f"{name} must hold integer class labels, got dtype {y.dtype}")
-    if y.size and y.min() < 0:
-        raise ValueError(f"{name} holds negative labels; labels must be in [0, n_classes)")
-    return y
+def _check_profile(profile) -> None:
+    if not isinstance(profile, str) or profile not in _PROFILES:
+        raise ValueError(f"profile must be one of {_PROFILES}, got {profile!r}")
+
+
+def _check_class_order(class_order, classes: np.ndarray) -> tuple:
+    """``class_order`` as a tuple of int, a permutation of ``classes``; floats are refused, never truncated."""
+    if isinstance(class_order, (str, bytes)) or not isinstance(class_order, Sequence | np.ndarray):
+        raise TypeError(f"class_order must be a sequence of int class labels, got {class_order!r}")
+    bad = [c for c in class_order if isinstance(c, bool) or not isinstance(c, (int, np.integer))]
+    if bad:
+        raise TypeError(f"class_order must hold int class labels, got {bad[:3]}")
+    class_order = tuple(int(c) for c in class_order)
+    if sorted(class_order) != sorted(classes.tolist()):
+        raise ValueError(
+            f"class_order must be a permutation of the labels {classes.tolist()}, got {list(class_order)}"
+        )
+    return class_order
 
 
 def long_tailed_counts(
@@ -112,15 +122,20 @@ def long_tailed_counts(
     -------
     ndarray of shape (num_classes,), int64
         Counts by rank, from head to tail.
+
+    Raises
+    ------
+    TypeError
+        When ``imbalance_ratio`` is not a number.
+    ValueError
+        Naming the argument: a ratio below 1 (or NaN), an unknown profile,
+        ``num_classes`` not an int >= 2, ``n_max`` not an int >= 1, or a ratio
+        so large that a class keeps no image.
     """
-    if profile not in _PROFILES:
-        raise ValueError(f"profile must be one of {_PROFILES}, got {profile!r}")
-    if not np.isfinite(imbalance_ratio) or imbalance_ratio < 1:
-        raise ValueError(f"imbalance_ratio must be a number >= 1, got {imbalance_ratio!r}")
-    if num_classes < 2:
-        raise ValueError(f"a long-tailed set needs at least 2 classes, got {num_classes}")
-    if n_max < 1:
-        raise ValueError(f"n_max must be at least 1, got {n_max}")
+    _check_profile(profile)
+    check_number(imbalance_ratio, "imbalance_ratio", low=1)
+    check_positive_int(num_classes, "num_classes", smallest=2)
+    check_positive_int(n_max, "n_max")
     ranks = np.arange(num_classes)
     if profile == "exponential":
         # The tiny epsilon keeps exact products such as 6000 / 100 from
@@ -176,9 +191,14 @@ def make_long_tailed(
 
     Raises
     ------
+    TypeError
+        On a ratio that is not a number or a ``class_order`` that is not a
+        sequence of int.
     ValueError
-        On a ratio below 1, an unknown profile, a single class, a bad
-        ``class_order``, or a class with fewer images than it must keep.
+        Naming the argument: a ratio below 1 (or NaN), an unknown profile, a
+        seed that is not an int >= 0, labels that are not class indices or
+        not one per image, a single class, a ``class_order`` that is not a
+        permutation of the labels, or a class with fewer images than it must keep.
 
     Examples
     --------
@@ -186,22 +206,23 @@ def make_long_tailed(
     >>> lt.counts[0], lt.counts[9]                                    # doctest: +SKIP
     (6000, 60)
     """
-    y = _check_labels(y)
-    x = np.asarray(x)
-    if len(x) != len(y):
-        raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
+    check_labels(y, "y")
+    x, y = np.asarray(x), np.asarray(y)
+    if x.ndim == 0:
+        raise ValueError(f"x must be an array of shape (n, ...), got {x!r}")
+    check_same_length(x, "x", y, "y")
+    _check_profile(profile)
+    check_number(imbalance_ratio, "imbalance_ratio", low=1)
+    check_seed(seed)
+    if n_max is not None:
+        check_positive_int(n_max, "n_max")
     classes = np.unique(y)
     if len(classes) < 2:
         raise ValueError(f"y must hold at least 2 classes, got {classes.tolist()}")
     if class_order is None:
         class_order = tuple(int(c) for c in classes)
     else:
-        class_order = tuple(int(c) for c in class_order)
-        if sorted(class_order) != sorted(classes.tolist()):
-            raise ValueError(
-                f"class_order must be a permutation of the labels {classes.tolist()}, "
-                f"got {list(class_order)}"
-            )
+        class_order = _check_class_order(class_order, classes)
     available = {int(c): int(np.sum(y == c)) for c in classes}
     if n_max is None:
         n_max = min(available.values())
@@ -233,7 +254,19 @@ def default_manifest_path(
     The file exists for the splits the course pins (ratio 100, exponential,
     seed 0, label or hard order); for any other split the path does not
     exist and :func:`load_fashion_mnist_lt` rebuilds the split from its seed.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming the argument: a ratio that is not a number >= 1, an unknown
+        profile, a seed that is not an int >= 0, or an ``order`` that is not
+        a plain name such as ``"label"``.
     """
+    check_number(imbalance_ratio, "imbalance_ratio", low=1)
+    _check_profile(profile)
+    check_seed(seed)
+    if not isinstance(order, str) or not order.isidentifier():
+        raise ValueError(f"order must be a name such as 'label' or 'hard', got {order!r}")
     ratio = f"{imbalance_ratio:g}"
     return Path(str(resources.files("cvhelpers.data").joinpath(
         "manifests", f"fashion_mnist_lt_r{ratio}_{profile}_{order}_seed{seed}.json")))
@@ -247,24 +280,51 @@ def save_manifest(lt: LongTailed, path, **metadata) -> Path:
     lt : LongTailed
     path : path-like
     **metadata
-        Extra fields to record (dataset name, ratio, profile, seed, ...).
+        Extra fields to record (dataset name, ratio, profile, seed, ...),
+        JSON-serializable.
+
+    Raises
+    ------
+    TypeError
+        When ``lt`` is not a :class:`LongTailed` or ``metadata`` cannot be
+        written as JSON.
     """
     from cvhelpers.course.results import atomic_write_text
 
+    if not isinstance(lt, LongTailed):
+        raise TypeError(f"lt must be a LongTailed (from make_long_tailed), got {type(lt).__name__}")
     payload = {
         **metadata,
         "class_order": list(lt.class_order),
         "counts": {str(k): v for k, v in lt.counts.items()},
         "size": int(len(lt.indices)),
-        "indices": lt.indices.tolist(),
+        "indices": np.asarray(lt.indices).tolist(),
     }
-    return atomic_write_text(Path(path), json.dumps(payload, indent=1) + "\n")
+    try:
+        text = json.dumps(payload, indent=1) + "\n"
+    except TypeError as error:
+        raise TypeError(f"metadata must be JSON-serializable: {error}") from error
+    return atomic_write_text(Path(path), text)
 
 
 def load_manifest(path) -> dict:
-    """Read a manifest written by :func:`save_manifest`."""
+    """Read a manifest written by :func:`save_manifest`.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``path`` does not exist.
+    ValueError
+        When ``path`` is not such a manifest (not JSON, or no indices or counts).
+    """
     with open(path, encoding="utf-8") as handle:
-        manifest = json.load(handle)
+        try:
+            manifest = json.load(handle)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"path {path} is not a JSON manifest: {error}") from error
+    missing = [key for key in ("indices", "counts") if not isinstance(manifest, dict) or key not in manifest]
+    if missing:
+        raise ValueError(f"path {path} is not a manifest written by save_manifest: no {missing}")
     manifest["indices"] = np.asarray(manifest["indices"], dtype=np.int64)
     manifest["counts"] = {int(k): int(v) for k, v in manifest["counts"].items()}
     return manifest
@@ -301,8 +361,11 @@ def load_fashion_mnist_lt(
     test : tuple of (x_test, y_test)
         The balanced test set, 1,000 images per class.
     """
-    if data is None:
-        data = load_fashion_mnist()
+    check_number(imbalance_ratio, "imbalance_ratio", low=1)
+    _check_profile(profile)
+    check_seed(seed)
+    if data is not None and not all(hasattr(data, field) for field in FashionMNIST._fields):
+        raise TypeError(f"data must be a FashionMNIST (from load_fashion_mnist), got {type(data).__name__}")
     if isinstance(class_order, str):
         orders = {"label": None, "hard": HARD_TAIL_ORDER}
         if class_order not in orders:
@@ -310,6 +373,8 @@ def load_fashion_mnist_lt(
         order_name, order = class_order, orders[class_order]
     else:
         order_name, order = "custom", class_order
+    if data is None:
+        data = load_fashion_mnist()
     lt = make_long_tailed(data.x_train, data.y_train, imbalance_ratio, profile, seed, class_order=order)
     manifest_path = default_manifest_path(imbalance_ratio, profile, seed, order_name)
     if order_name != "custom" and manifest_path.is_file():

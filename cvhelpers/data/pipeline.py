@@ -22,36 +22,77 @@ from collections.abc import Callable
 
 import numpy as np
 
+from cvhelpers.validation import check_finite_array, check_labels, check_positive_int, check_seed
+
 __all__ = ["to_float_images", "one_hot", "make_dataset", "balanced_dataset", "indexed_dataset"]
 
 
-def to_float_images(x) -> np.ndarray:
-    """uint8 images to float32 in [0, 1], with a channel axis.
+_INTEGER_SCALES = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
+
+
+def to_float_images(x, name: str = "x") -> np.ndarray:
+    """Images to float32 in [0, 1], with a channel axis.
+
+    uint8 is divided by 255 and uint16 by 65535; float images must already be
+    in [0, 1] and are only cast (a float array whose maximum is above 1.5
+    looks like 0-255 pixels and is refused, as are NaN and infinities).
 
     Parameters
     ----------
-    x : ndarray of shape (n, h, w) or (n, h, w, c), uint8
+    x : ndarray of shape (n, h, w) or (n, h, w, c), uint8, uint16 or float
+    name : str, default="x"
+        The argument's name, for the messages.
 
     Returns
     -------
     ndarray of shape (n, h, w, c), float32
+
+    Raises
+    ------
+    TypeError
+        For any other dtype (signed or wider integers, bool, strings).
+    ValueError
+        For a wrong shape, NaN or infinity, or float values above 1.5.
     """
     x = np.asarray(x)
     if x.ndim == 3:
         x = x[..., None]
     if x.ndim != 4:
-        raise ValueError(f"x must have shape (n, h, w) or (n, h, w, c), got {x.shape}")
-    if x.dtype == np.uint8:
-        return x.astype(np.float32) / 255.0
+        raise ValueError(f"{name} must have shape (n, h, w) or (n, h, w, c), got {x.shape}")
+    if x.dtype in _INTEGER_SCALES:
+        return x.astype(np.float32) / _INTEGER_SCALES[x.dtype]
+    if not np.issubdtype(x.dtype, np.floating):
+        raise TypeError(f"{name} must be uint8, uint16 or float images in [0, 1], got dtype {x.dtype}; "
+                        f"for 0-255 pixels use {name}.astype(np.uint8)")
+    _check_float_range(x, name)
     return x.astype(np.float32)
 
 
+def _check_float_range(x: np.ndarray, name: str) -> None:
+    """Refuse NaN, infinities and 0-255 floats (maximum above 1.5), as ``check_unit_images`` does."""
+    if x.size == 0:
+        return
+    high, low = float(x.max()), float(x.min())
+    if not (np.isfinite(high) and np.isfinite(low)):
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
+    if high > 1.5:
+        raise ValueError(f"float {name} must be in [0, 1], got a maximum of {high:g}; "
+                         "0-255 pixels? divide by 255 or pass them as uint8")
+
+
 def one_hot(y, num_classes: int) -> np.ndarray:
-    """Integer labels to float32 one-hot rows; ``ValueError`` outside [0, C)."""
-    y = np.asarray(y)
-    if y.size and (y.min() < 0 or y.max() >= num_classes):
-        raise ValueError(f"labels must be in [0, {num_classes}), got range [{y.min()}, {y.max()}]")
-    return np.eye(num_classes, dtype=np.float32)[y.astype(np.int64)]
+    """Integer labels to float32 one-hot rows, shape (n, num_classes).
+
+    Raises
+    ------
+    ValueError
+        Naming ``y`` for labels that are not whole numbers in [0, num_classes),
+        naming ``num_classes`` when it is not a positive int.
+    """
+    num_classes = check_positive_int(num_classes, "num_classes")
+    if np.ndim(y) == 1 and np.size(y) == 0:
+        return np.zeros((0, num_classes), dtype=np.float32)
+    return np.eye(num_classes, dtype=np.float32)[check_labels(y, "y", num_classes=num_classes)]
 
 
 def _finish(dataset, autotune: bool):
@@ -98,11 +139,25 @@ def _tagged(dataset, **config):
         return dataset
 
 
-def _check_arrays(x, y):
+def _check_arrays(x, y, batch_size, seed=None):
+    """Refuse a bad batch size or seed, and ``x`` and ``y`` of different or zero length."""
+    check_positive_int(batch_size, "batch_size")
+    if seed is not None:
+        check_seed(seed)
+    if np.ndim(x) == 0 or np.ndim(y) == 0:
+        raise ValueError(f"x and y must be arrays, got shapes {np.shape(x)} and {np.shape(y)}")
     if len(x) != len(y):
         raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
     if len(x) == 0:
         raise ValueError("x is empty")
+
+
+def _check_class_indices(y) -> None:
+    """1-D labels must be whole, non-negative class indices; one-hot rows must be finite."""
+    if np.ndim(y) == 1:
+        check_labels(y, "y")
+    else:
+        check_finite_array(y, "y", ndim=2)
 
 
 def make_dataset(
@@ -128,7 +183,8 @@ def make_dataset(
     Parameters
     ----------
     x : ndarray of shape (n, h, w) or (n, h, w, c)
-        uint8 images are scaled to float32 in [0, 1].
+        uint8 and uint16 images are scaled to float32 in [0, 1]; float images
+        must already be in [0, 1] (:func:`to_float_images`).
     y : ndarray of shape (n,) int, or (n, C) float
         Labels. With ``num_classes`` integer labels become one-hot rows.
     batch_size : int, default=128
@@ -168,9 +224,9 @@ def make_dataset(
     """
     import tensorflow as tf
 
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size}")
-    _check_arrays(x, y)
+    _check_arrays(x, y, batch_size, seed)
+    if num_classes is None:
+        _check_class_indices(y)
     images = to_float_images(x)
     labels = one_hot(y, num_classes) if num_classes is not None else np.asarray(y)
     reproducible = not shuffle or seed is not None
@@ -198,6 +254,23 @@ def make_dataset(
         seed=seed if shuffle else None, augment=augment, num_classes=num_classes, drop_remainder=drop_remainder,
         repeat=repeat,
     )
+
+
+def _check_indices(indices, n: int) -> np.ndarray:
+    """``indices`` as int64 positions in [0, n); non-whole floats are refused, never truncated."""
+    array = np.asarray(indices)
+    if array.ndim != 1:
+        raise ValueError(f"indices must be 1-D positions, got shape {array.shape}")
+    if array.size == 0:
+        return array.astype(np.int64)
+    if not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
+        raise TypeError(f"indices must be integer positions, got dtype {array.dtype}")
+    if not (np.isfinite(array).all() and (array == np.round(array)).all()):
+        raise ValueError(f"indices must be whole numbers, got {array[array != np.round(array)][:3]}")
+    array = array.astype(np.int64)
+    if array.min() < 0 or array.max() >= n:
+        raise ValueError(f"indices must be in [0, {n}), got [{array.min()}, {array.max()}]")
+    return array
 
 
 def _batch_augmenter(augment: Callable) -> Callable:
@@ -265,7 +338,10 @@ def balanced_dataset(
     """
     import tensorflow as tf
 
-    _check_arrays(x, y)
+    _check_arrays(x, y, batch_size, seed)
+    if seed is None:
+        raise ValueError("seed must be an int >= 0, got None")
+    check_labels(y, "y")
     y = np.asarray(y)
     classes = np.unique(y)
     if len(classes) < 2:
@@ -273,8 +349,8 @@ def balanced_dataset(
     if weights is None:
         weights = np.full(len(classes), 1.0 / len(classes))
     else:
-        weights = np.asarray(weights, dtype=np.float64)
-        if weights.shape != (len(classes),) or np.any(weights < 0) or weights.sum() <= 0:
+        weights = check_finite_array(weights, "weights", nonnegative=True)
+        if weights.shape != (len(classes),) or weights.sum() <= 0:
             raise ValueError(
                 f"weights must be {len(classes)} non-negative numbers, one per class, got {weights}"
             )
@@ -343,10 +419,10 @@ def indexed_dataset(
     """
     import tensorflow as tf
 
-    _check_arrays(x, y)
-    indices = np.asarray(indices, dtype=np.int64)
-    if indices.size and (indices.min() < 0 or indices.max() >= len(x)):
-        raise ValueError(f"indices must be in [0, {len(x)}), got [{indices.min()}, {indices.max()}]")
+    _check_arrays(x, y, batch_size)
+    if num_classes is None:
+        _check_class_indices(y)
+    indices = _check_indices(indices, len(x))
     mask = np.ones(len(indices), bool) if augment_mask is None else np.asarray(augment_mask, bool)
     if mask.shape != indices.shape:
         raise ValueError(f"augment_mask must have shape {indices.shape}, got {mask.shape}")

@@ -20,7 +20,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from cvhelpers.validation import check_number
+from cvhelpers.validation import (
+    check_finite_array,
+    check_labels,
+    check_number,
+    check_positive_int,
+    check_same_length,
+    check_seed,
+)
 
 __all__ = [
     "class_counts",
@@ -35,14 +42,33 @@ _WEIGHT_METHODS = ("inverse", "balanced", "effective")
 
 
 def class_counts(y, num_classes: int | None = None) -> np.ndarray:
-    """Images per class, shape (C,), int64; ``ValueError`` on labels outside [0, C)."""
-    y = np.asarray(y)
-    if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"y must be a 1-D integer label array, got shape {y.shape} and dtype {y.dtype}")
-    num_classes = int(y.max()) + 1 if num_classes is None else num_classes
-    if y.min() < 0 or y.max() >= num_classes:
-        raise ValueError(f"labels must be in [0, {num_classes}), got [{y.min()}, {y.max()}]")
-    return np.bincount(y, minlength=num_classes).astype(np.int64)
+    """Images per class.
+
+    Parameters
+    ----------
+    y : array-like of shape (n,)
+        Class indices (whole numbers >= 0).
+    num_classes : int, optional
+        C; default ``max(y) + 1``. With ``num_classes`` an empty ``y`` counts
+        zero images in every class; without it an empty ``y`` is refused,
+        since the number of classes is unknown.
+
+    Returns
+    -------
+    ndarray of shape (C,), int64
+
+    Raises
+    ------
+    ValueError
+        Naming ``y`` (empty, not 1-D, not whole numbers, negative, or
+        ``>= num_classes``) or ``num_classes`` (not a positive int).
+    """
+    if num_classes is not None:
+        num_classes = check_positive_int(num_classes, "num_classes")
+        if np.ndim(y) == 1 and np.size(y) == 0:
+            return np.zeros(num_classes, dtype=np.int64)
+    labels = check_labels(y, "y", num_classes=num_classes)
+    return np.bincount(labels, minlength=num_classes or 0).astype(np.int64)
 
 
 def effective_number(counts, beta: float = 0.999) -> np.ndarray:
@@ -66,15 +92,20 @@ def effective_number(counts, beta: float = 0.999) -> np.ndarray:
     >>> effective_number([1, 10], beta=0.9).round(3)
     array([1.   , 6.513])
     """
-    counts = np.asarray(counts, dtype=np.float64)
-    if counts.ndim != 1 or np.any(counts < 0) or not np.all(np.isfinite(counts)):
-        raise ValueError(f"counts must be a 1-D array of non-negative numbers, got {counts!r}")
-    if not isinstance(beta, (int, float, np.floating)) or not 0 <= beta < 1:
-        raise ValueError(f"beta must be a number in [0, 1), got {beta!r}")
+    counts = check_finite_array(counts, "counts", ndim=1, nonnegative=True)
+    _check_beta(beta)
     if beta == 0:
         return np.minimum(counts, 1.0)
     # expm1/log keep precision when beta is close to 1 (1 - beta^n is tiny).
     return -np.expm1(counts * np.log(beta)) / (1.0 - beta)
+
+
+def _check_beta(beta) -> float:
+    """``beta`` as a float in [0, 1)."""
+    beta = check_number(beta, "beta", low=0)
+    if beta >= 1:
+        raise ValueError(f"beta must be in [0, 1), got {beta}")
+    return beta
 
 
 def class_weights(y, method: str = "inverse", beta: float = 0.999, num_classes: int | None = None) -> dict:
@@ -103,7 +134,7 @@ def class_weights(y, method: str = "inverse", beta: float = 0.999, num_classes: 
     -------
     dict of int to float
     """
-    if method not in _WEIGHT_METHODS:
+    if not isinstance(method, str) or method not in _WEIGHT_METHODS:
         raise ValueError(f"method must be one of {_WEIGHT_METHODS}, got {method!r}")
     counts = class_counts(y, num_classes)
     if np.any(counts == 0):
@@ -112,13 +143,11 @@ def class_weights(y, method: str = "inverse", beta: float = 0.999, num_classes: 
         from sklearn.utils.class_weight import compute_class_weight
 
         labels = np.arange(len(counts))
-        weights = compute_class_weight("balanced", classes=labels, y=np.asarray(y))
+        weights = compute_class_weight("balanced", classes=labels, y=check_labels(y, "y"))
     else:
         if method == "inverse":
             raw = 1.0 / counts
         else:
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"beta must be in [0, 1), got {beta}")
             raw = 1.0 / effective_number(counts, beta)
         weights = raw / raw.sum() * len(counts)
     return {int(label): float(weight) for label, weight in enumerate(weights)}
@@ -134,6 +163,10 @@ def check_class_weight(class_weight: dict, num_classes: int) -> dict:
     """
     if not isinstance(class_weight, dict):
         raise TypeError(f"class_weight must be a dict {{label: weight}}, got {type(class_weight).__name__}")
+    num_classes = check_positive_int(num_classes, "num_classes")
+    bad_keys = [k for k in class_weight if isinstance(k, bool) or not isinstance(k, (int, np.integer))]
+    if bad_keys:
+        raise TypeError(f"class_weight keys must be int class indices, got {bad_keys[:3]}")
     keys = {int(k) for k in class_weight}
     expected = set(range(num_classes))
     if keys != expected:
@@ -170,15 +203,18 @@ def random_undersample(x, y, target: int | str = "min", seed: int = 0):
     """
     from imblearn.under_sampling import RandomUnderSampler
 
-    y = np.asarray(y)
+    x, y = np.asarray(x), np.asarray(y)
     counts = class_counts(y)
+    if x.ndim == 0:
+        raise ValueError(f"x must be an array of shape (n, ...), got {x!r}")
+    check_same_length(x, "x", y, "y")
+    seed = check_seed(seed)
     present = np.flatnonzero(counts)
     if isinstance(target, str):
         if target not in ("min", "median"):
             raise ValueError(f"target must be 'min', 'median' or an int, got {target!r}")
         target = int(counts[present].min() if target == "min" else np.median(counts[present]))
-    if target < 1:
-        raise ValueError(f"target must be at least 1, got {target}")
+    target = check_positive_int(target, "target")
     strategy = {int(c): int(min(counts[c], target)) for c in present}
     sampler = RandomUnderSampler(sampling_strategy=strategy, random_state=seed)
     positions = np.arange(len(y)).reshape(-1, 1)
@@ -214,11 +250,11 @@ def balanced_epoch_indices(y, epoch_size: int | None = None, epochs: int = 1, se
     y = np.asarray(y)
     counts = class_counts(y)
     classes = np.flatnonzero(counts)
-    epoch_size = len(y) if epoch_size is None else int(epoch_size)
+    epoch_size = len(y) if epoch_size is None else check_positive_int(epoch_size, "epoch_size")
     if epoch_size < len(classes):
         raise ValueError(f"epoch_size must be at least the number of classes ({len(classes)}), got {epoch_size}")
-    if epochs < 1:
-        raise ValueError(f"epochs must be at least 1, got {epochs}")
+    epochs = check_positive_int(epochs, "epochs")
+    seed = check_seed(seed)
     rng = np.random.default_rng(seed)
     per_class = np.full(len(classes), epoch_size // len(classes))
     per_class[: epoch_size - per_class.sum()] += 1  # spread the remainder

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -107,9 +108,42 @@ class OfflineSource:
     path: str
     used_by: str
 
+    def __post_init__(self):
+        for field in ("name", "used_by"):
+            if not isinstance(getattr(self, field), str):
+                raise TypeError(f"{field} must be a str, got {type(getattr(self, field)).__name__}")
+        if not isinstance(self.debian_package, str) or not _DEBIAN_PACKAGE.fullmatch(self.debian_package):
+            raise ValueError(
+                "debian_package must be a Debian package name (lower-case letters, digits, '+', '-', '.'), "
+                f"got {self.debian_package!r}"
+            )
+        if not isinstance(self.path, (str, os.PathLike)) or not str(self.path):
+            raise TypeError(f"path must be a non-empty path (str or path-like), got {self.path!r}")
+
     @property
     def present(self) -> bool:
         return Path(self.path).exists()
+
+
+#: Debian policy 5.6.1: package names. Also what keeps them safe inside the printed shell command.
+_DEBIAN_PACKAGE = re.compile(r"[a-z0-9][a-z0-9+.-]+")
+
+
+def _check_sources(sources) -> tuple:
+    """``sources`` as a tuple of :class:`OfflineSource`; ``TypeError`` naming it otherwise."""
+    if isinstance(sources, (OfflineSource, str, bytes)) or not hasattr(sources, "__iter__"):
+        raise TypeError(f"sources must be a sequence of OfflineSource, got {type(sources).__name__}")
+    sources = tuple(sources)
+    wrong = [type(source).__name__ for source in sources if not isinstance(source, OfflineSource)]
+    if wrong:
+        raise TypeError(f"sources must hold OfflineSource objects only, got {', '.join(sorted(set(wrong)))}")
+    return sources
+
+
+def _check_flag(value, name: str, optional: bool = False):
+    if (value is None and optional) or isinstance(value, bool):
+        return value
+    raise TypeError(f"{name} must be {'None, ' if optional else ''}True or False, got {type(value).__name__} {value!r}")
 
 
 SOURCES: tuple[OfflineSource, ...] = (
@@ -141,8 +175,14 @@ SOURCES: tuple[OfflineSource, ...] = (
 
 
 def missing_sources(sources=SOURCES) -> list[OfflineSource]:
-    """Return the offline sources whose files are not on this machine."""
-    return [source for source in sources if not source.present]
+    """Return the offline sources whose files are not on this machine.
+
+    Raises
+    ------
+    TypeError
+        When ``sources`` is not a sequence of :class:`OfflineSource`.
+    """
+    return [source for source in _check_sources(sources) if not source.present]
 
 
 def _indent(text: str, prefix: str = "    ") -> str:
@@ -180,7 +220,19 @@ def install_command(sources, as_root: bool | None = None) -> str:
         ``apt-get update && apt-get install -y …`` for root, and the same
         wrapped in ``sudo sh -c '…'`` for anyone else, so that both steps run
         with root rights.
+
+    Raises
+    ------
+    TypeError
+        When ``sources`` is not a sequence of :class:`OfflineSource`, or
+        ``as_root`` is not None, True or False.
+    ValueError
+        When ``sources`` is empty (there would be nothing to install).
     """
+    sources = _check_sources(sources)
+    as_root = _check_flag(as_root, "as_root", optional=True)
+    if not sources:
+        raise ValueError("sources is empty: there is no package to install")
     packages = " ".join(sorted({source.debian_package for source in sources}))
     command = f"apt-get update && apt-get install -y {packages}"
     if as_root is None:
@@ -223,7 +275,12 @@ def ensure_sources(install: bool = True, sources=SOURCES) -> list[OfflineSource]
         When ``apt-get install`` was run and exited with an error. A failing
         ``apt-get update`` alone only prints a warning, since the install can
         still succeed from the package lists already on the machine.
+    TypeError
+        When ``install`` is not True or False, or ``sources`` not a sequence
+        of :class:`OfflineSource`; checked before anything runs.
     """
+    install = _check_flag(install, "install")
+    sources = _check_sources(sources)
     missing = missing_sources(sources)
     if not missing:
         return []
