@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cvhelpers.validation import check_features
+from cvhelpers.validation import check_features, check_finite_array, check_labels, check_positive_int, check_seed
 
 __all__ = ["image_grid", "samples_per_class", "class_counts_bar", "tsne_points", "embedding_map"]
 
@@ -22,14 +22,25 @@ def _as_display(image):
     return image
 
 
+def _check_display_range(image, name):
+    """Refuse float pixels that look like 0-255: ``imshow`` with vmax=1 would show them white."""
+    if np.issubdtype(image.dtype, np.floating) and image.size:
+        high = np.max(image, initial=-np.inf, where=~np.isnan(image))
+        if high > 1.5:
+            raise ValueError(f"{name} must be float in [0, 1] or uint8, got a float maximum of {high:g}; "
+                             "0-255 pixels? divide by 255 or cast to uint8")
+    return image
+
+
 def image_grid(images, titles=None, ncols: int = 8, size: float = 1.3, cmap="gray", suptitle=None):
     """Show images in a grid.
 
     Parameters
     ----------
     images : sequence of ndarray (h, w), (h, w, 1) or (h, w, 3|4)
-        uint8 in [0, 255] or float in [0, 1].
+        uint8 in [0, 255] or float in [0, 1] (NaN pixels are left blank).
     titles : sequence of str, optional
+        One per image.
     ncols : int, default=8
     size : float, default=1.3
         Inches per image.
@@ -45,14 +56,19 @@ def image_grid(images, titles=None, ncols: int = 8, size: float = 1.3, cmap="gra
     count = len(images)
     if count == 0:
         raise ValueError("images is empty")
-    ncols = max(1, min(ncols, count))
+    if titles is not None:
+        if isinstance(titles, str):
+            raise TypeError("titles must be a sequence with one title per image, not one string")
+        if len(titles) != count:
+            raise ValueError(f"titles must have one entry per image ({count}), got {len(titles)}")
+    ncols = max(1, min(check_positive_int(ncols, "ncols"), count))
     nrows = int(np.ceil(count / ncols))
     figure, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * 1.15), squeeze=False)
     for index, ax in enumerate(axes.flat):
         ax.axis("off")
         if index >= count:
             continue
-        image = _as_display(images[index])
+        image = _check_display_range(_as_display(images[index]), f"images[{index}]")
         vmax = 255 if image.dtype == np.uint8 else 1.0
         ax.imshow(image, cmap=cmap if image.ndim == 2 else None, vmin=0, vmax=vmax)
         if titles is not None:
@@ -80,8 +96,15 @@ def samples_per_class(x, y, class_names, per_class: int = 8, seed: int = 0, size
     """
     import matplotlib.pyplot as plt
 
-    rng = np.random.default_rng(seed)
-    y = np.asarray(y)
+    if isinstance(class_names, str):
+        raise TypeError("class_names must be a sequence of names, not one string")
+    if len(class_names) == 0:
+        raise ValueError("class_names is empty")
+    y = check_labels(y, "y", length=len(x), length_of="images in x")
+    if y.max() >= len(class_names):
+        raise ValueError(f"class_names has {len(class_names)} names but y goes up to {y.max()}")
+    per_class = check_positive_int(per_class, "per_class")
+    rng = np.random.default_rng(check_seed(seed))
     figure, axes = plt.subplots(
         len(class_names), per_class, figsize=(per_class * size, len(class_names) * size), squeeze=False
     )
@@ -119,6 +142,11 @@ def class_counts_bar(counts, class_names=None, log: bool = True, ax=None, title=
 
     if not isinstance(counts, dict):
         counts = dict(enumerate(counts))
+    if not counts:
+        raise ValueError("counts is empty")
+    check_finite_array(list(counts.values()), "counts", ndim=1, nonnegative=True)
+    if class_names is not None:
+        _check_names_cover(class_names, counts)
     order = sorted(counts, key=lambda label: -counts[label])
     names = [class_names[label] if class_names is not None else str(label) for label in order]
     values = [counts[label] for label in order]
@@ -135,6 +163,17 @@ def class_counts_bar(counts, class_names=None, log: bool = True, ax=None, title=
     ax.set_title(title or f"{len(values)} classes, imbalance ratio {max(values) / max(min(values), 1):.0f}")
     figure.tight_layout()
     return figure
+
+
+def _check_names_cover(class_names, counts):
+    if isinstance(class_names, str):
+        raise TypeError("class_names must be a sequence of names, not one string")
+    def named(label):
+        return not isinstance(label, bool) and isinstance(label, (int, np.integer)) and 0 <= label < len(class_names)
+
+    outside = [label for label in counts if not named(label)]
+    if outside:
+        raise ValueError(f"class_names has {len(class_names)} names but counts has labels {outside[:5]}")
 
 
 def tsne_points(features, *, perplexity: float = 30.0, seed: int = 0) -> np.ndarray:

@@ -190,8 +190,14 @@ def test_geometric_bad_arguments():
         RandomGeometric(translation="a lot")
     with pytest.raises(ValueError, match="fill_mode"):
         RandomGeometric(fill_mode="mirror")
-    with pytest.raises(TypeError, match="seed"):
+    with pytest.raises(ValueError, match="seed"):
         RandomGeometric(seed=1.5)
+    with pytest.raises(ValueError, match="seed"):
+        RandomGeometric(seed=-1)
+    with pytest.raises(ValueError, match="rotation"):
+        RandomGeometric(rotation=float("nan"))
+    with pytest.raises(ValueError, match="fill_value"):
+        RandomGeometric(fill_value=float("inf"))
 
 
 # --------------------------------------------------------------------------
@@ -271,6 +277,42 @@ def test_gaussian_noise_is_clipped_and_scaled():
     assert out.min() >= 0.0 and out.max() <= 1.0
 
 
+@pytest.mark.parametrize("make", [lambda: RandomGaussianNoise(0.1, seed=0), lambda: SaltAndPepper(0.2, seed=0)],
+                         ids=["RandomGaussianNoise", "SaltAndPepper"])
+def test_range_layers_refuse_0_255_images_called_eagerly(make):
+    pixels = np.random.default_rng(0).integers(0, 256, (2, 8, 8, 3)).astype("float32")
+    for images in (pixels, tf.constant(pixels), pixels[0]):
+        with pytest.raises(ValueError, match=r"value_range=\(0\.0, 1\.0\).*0-255 pixels"):
+            make()(images, training=True)
+    with pytest.raises(ValueError, match="value_range"):
+        make()(pixels / 127.5 - 1.0, training=True)  # [-1, 1] images for a (0, 1) layer
+    assert_array_equal(_np(make()(pixels, training=False)), pixels)  # inference: the identity, nothing to check
+    layer = make()
+    layer.value_range = (0.0, 255.0)
+    out = _np(layer(pixels, training=True))
+    assert out.min() >= 0 and out.max() <= 255 and out.max() > 1.5
+
+
+def test_salt_is_the_top_of_value_range_for_0_255_images():
+    x = np.full((4, 16, 16, 1), 128.0, "float32")
+    out = _np(SaltAndPepper(0.5, 1.0, value_range=(0, 255), seed=0)(x, training=True))
+    assert set(np.unique(out)) == {128.0, 255.0}
+
+
+@pytest.mark.parametrize("make", [lambda: RandomGaussianNoise(0.1, seed=4), lambda: SaltAndPepper(0.2, seed=4)],
+                         ids=["RandomGaussianNoise", "SaltAndPepper"])
+def test_range_check_changes_no_draw_and_skips_traced_calls(make):
+    x = _images()
+    checked = _np(make()(x, training=True))
+    plain = make()
+    expected = _np(plain.transform_images(x, plain.get_random_transformation(x, training=True)))
+    assert_array_equal(checked, expected)
+    layer = make()
+    pixels = x * 255
+    dataset = tf.data.Dataset.from_tensor_slices(pixels).batch(2).map(lambda b: layer(b, training=True))
+    assert np.concatenate([b.numpy() for b in dataset]).shape == x.shape  # traced: not checked
+
+
 # --------------------------------------------------------------------------
 # label mixing: Keras MixUp and CutMix
 # --------------------------------------------------------------------------
@@ -304,6 +346,46 @@ def test_policy_arguments():
         augment.standard_policy(0, value_range=(0, 0))
     grayscale = augment.strong_policy(0, channels=1)
     assert not any(isinstance(layer, (layers.RandomSaturation, layers.RandomHue)) for layer in grayscale.layers)
+
+
+POLICIES = {
+    "light_policy": lambda: augment.light_policy(0),
+    "strong_policy": lambda: augment.strong_policy(0, channels=3),
+    "standard_policy": lambda: augment.standard_policy(0),
+    "stock_standard_policy": lambda: augment.stock_standard_policy(0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(POLICIES))
+def test_policy_takes_a_single_image_before_or_after_a_batch(name):
+    x = _images(2)
+    batch_first = POLICIES[name]()
+    assert _np(batch_first(x, training=True)).shape == x.shape
+    assert _np(batch_first(x[0], training=True)).shape == x.shape[1:]
+    single_first = POLICIES[name]()
+    single = _np(single_first(x[0], training=True))
+    assert single.shape == x.shape[1:] and single.min() >= 0 and single.max() <= 1
+    assert _np(single_first(x, training=True)).shape == x.shape
+    assert_array_equal(_np(POLICIES[name]()(x[:1], training=True))[0], single)  # a batch of one
+    assert_allclose(_np(single_first(x[0], training=False)), x[0], atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["light_policy", "strong_policy"])
+def test_policy_maps_single_images_in_tf_data_and_round_trips(name):
+    policy = POLICIES[name]()
+    x = _images(3)
+    out = [b.numpy() for b in tf.data.Dataset.from_tensor_slices(x).map(lambda image: policy(image, training=True))]
+    assert [b.shape for b in out] == [x.shape[1:]] * 3
+    clone = type(policy).from_config(policy.get_config())
+    assert isinstance(clone, keras.Sequential) and augment.describe(clone) == augment.describe(policy)
+    assert_allclose(_np(clone(x[0], training=True)), _np(POLICIES[name]()(x[0], training=True)), atol=1e-6)
+
+
+def test_policy_batches_are_those_of_a_plain_sequential():
+    x = _images(4)
+    policy = augment.strong_policy(0, channels=3)
+    plain = keras.Sequential(augment.strong_policy(0, channels=3).layers)
+    assert_array_equal(_np(policy(x, training=True)), _np(plain(x, training=True)))
 
 
 def test_stock_and_fused_policies_agree_on_flips_only():
@@ -402,8 +484,12 @@ def test_context_rich_oversampling_bad_arguments():
         augment.context_rich_oversampling(x, y, np.zeros((4, 8, 8)))
     with pytest.raises(ValueError, match="probability"):
         augment.context_rich_oversampling(x, y, background, probability=1.5)
-    with pytest.raises(ValueError, match="labels"):
+    with pytest.raises(ValueError, match="y must be < num_classes=2"):
         augment.context_rich_oversampling(x, y, background, num_classes=2)
+    with pytest.raises(ValueError, match="probability"):
+        augment.context_rich_oversampling(x, y, background, probability=float("nan"))
+    with pytest.raises(ValueError, match="y has 3 entries"):
+        augment.context_rich_oversampling(x, y[:3], background)
 
 
 def test_gallery_and_parameter_gallery():
@@ -427,6 +513,30 @@ def test_gallery_and_parameter_gallery():
 def test_images_per_second():
     dataset = tf.data.Dataset.from_tensor_slices(np.zeros((64, 4, 4, 1), "float32")).batch(8)
     assert augment.images_per_second(dataset, warmup=1) > 0
+
+
+@pytest.mark.parametrize("call, error, word", [
+    (lambda x: augment.augment_batch(SaltAndPepper(), x.astype("float32"), draws=1), ValueError, "0-255"),
+    (lambda x: augment.augment_batch("salt", x), TypeError, "layer"),
+    (lambda x: augment.gallery(SaltAndPepper(), x[:0]), ValueError, "images is empty"),
+    (lambda x: augment.technique_gallery([SaltAndPepper()], x[0]), TypeError, "techniques"),
+    (lambda x: augment.technique_gallery({"s&p": SaltAndPepper()}, x[0], draws=0), ValueError, "draws"),
+    (lambda x: augment.parameter_gallery(lambda v, s: SaltAndPepper(v, seed=s), [], x[0]), ValueError, "values"),
+    (lambda x: augment.images_per_second([x] * 3, batches=0), ValueError, "batches"),
+    (lambda x: augment.images_per_second([x], warmup=2), ValueError, "warmup=2"),
+    (lambda x: augment.oversample_with_augmented_copies(x, [0, 1, 1], SaltAndPepper()), ValueError, "y has 3"),
+    (lambda x: Cutout(4, rate=float("nan")), ValueError, "rate"),
+    (lambda x: Cutout(4, fill=float("inf")), ValueError, "fill"),
+    (lambda x: RandomGaussianNoise(float("nan")), ValueError, "stddev"),
+    (lambda x: SaltAndPepper(float("nan")), ValueError, "amount"),
+    (lambda x: RandomResizedCrop(scale=(0.5, float("nan"))), ValueError, "scale"),
+    (lambda x: augment.standard_policy(value_range=(0, float("inf"))), ValueError, "value_range"),
+    (lambda x: augment.light_policy(fused="no"), TypeError, "fused"),
+])
+def test_galleries_layers_and_policies_name_the_bad_argument(call, error, word):
+    x = (_images(2, 8, 8, 1) * 255).astype("uint8")
+    with pytest.raises(error, match=word):
+        call(x)
 
 
 def test_describe_keys_the_policy_not_its_names():

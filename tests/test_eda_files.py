@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from PIL import Image
 
 from cvhelpers import eda
@@ -55,3 +56,12 @@ def test_folder_with_corrupt_and_odd_files_gives_problems_table(tmp_path):
     assert dict(zip(others["extension"], others["files"], strict=True)) == {".txt": 1, ".ogg": 1}
     stats = eda.image_stats(folder.images, folder.labels, folder.class_names)
     assert len(stats) == len(folder.images) == 2
+
+
+@pytest.mark.parametrize("extensions, error", [(".png", TypeError), (["png"], ValueError)])
+def test_file_problems_refuses_extensions_that_would_match_nothing(extensions, error):
+    manifest = pd.DataFrame({"path": ["a/x.png"], "class_name": ["a"], "status": ["skipped"], "reason": ["corrupt"]})
+    with pytest.raises(error, match="image_extensions"):
+        eda.file_problems(manifest, image_extensions=extensions)
+    problems, _ = eda.file_problems(manifest, image_extensions=[".PNG"])
+    assert problems["path"].tolist() == ["a/x.png"]

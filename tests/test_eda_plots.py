@@ -35,3 +35,27 @@ def test_plot_imbalance_uses_a_given_axes_and_title():
     table = eda.imbalance_table(np.array([0, 0, 1]), beta=0.99)
     assert eda.plot_imbalance(table, ax=axes[1], title="mine") is figure
     assert axes[1].get_title() == "mine" and not axes[0].containers
+
+
+@pytest.mark.parametrize("call, error, word", [
+    (lambda: eda.plot_aspect_histogram([]), ValueError, "aspect is empty"),
+    (lambda: eda.plot_aspect_histogram([1.0, np.nan]), ValueError, "aspect"),
+    (lambda: eda.plot_channel_histograms(np.ones((3, 1, 4)), group_names=["a"]), ValueError, "group_names"),
+    (lambda: eda.plot_channel_histograms(np.ones((3, 2, 4))), ValueError, "histograms"),
+    (lambda: eda.plot_stat_by_class({"class": ["a"]}, "class"), TypeError, "stats"),
+    (lambda: eda.plot_imbalance(np.array([3, 1])), TypeError, "table"),
+    (lambda: eda.plot_projection(np.eye(4), [0, 1, 2, 3], class_names=["a", "b"]), ValueError, "class_names"),
+    (lambda: eda.plot_projection(np.eye(4), [0, 1]), ValueError, "labels"),
+    (lambda: eda.plot_projection(np.full((4, 2), np.nan), [0, 1, 0, 1]), ValueError, "features"),
+])
+def test_bad_arguments_raise_before_drawing_and_name_the_argument(call, error, word):
+    with pytest.raises(error, match=word):
+        call()
+    assert not plt.get_fignums()
+
+
+def test_plot_projection_names_each_class():
+    features = np.random.default_rng(0).normal(size=(6, 3))
+    figure, explained = eda.plot_projection(features, [0, 1, 2, 0, 1, 2], class_names=["a", "b", "c"])
+    assert [text.get_text() for text in figure.axes[0].get_legend().get_texts()] == ["a", "b", "c"]
+    assert explained.shape == (2,)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -67,9 +69,12 @@ def test_per_class_keeps_the_first_rows_of_each_class_grouped_by_class():
         ({"features": np.full((10, 2), np.nan)}, ValueError, "features"),
         ({"features": np.full((10, 2), "x")}, TypeError, "features"),
         ({"labels": np.zeros(9, int)}, ValueError, "labels"),
-        ({"labels": np.zeros(10)}, TypeError, "labels"),
+        ({"labels": np.full(10, 0.5)}, ValueError, "labels"),
+        ({"labels": np.full(10, "a")}, TypeError, "labels"),
         ({"folds": 1}, ValueError, "folds"),
-        ({"folds": 2.0}, TypeError, "folds"),
+        ({"folds": 2.0}, ValueError, "folds"),
+        ({"max_neighbors": True}, ValueError, "max_neighbors"),
+        ({"features": np.full((10, 2), np.inf)}, ValueError, "features"),
         ({"max_neighbors": 0}, ValueError, "max_neighbors"),
         ({"per_class": 0}, ValueError, "per_class"),
     ],
@@ -78,3 +83,12 @@ def test_bad_arguments_raise_and_name_the_argument(kwargs, error, word):
     arguments = {"features": np.zeros((10, 2)), "labels": np.repeat([0, 1], 5), **kwargs}
     with pytest.raises(error, match=word):
         eda.knn_accuracy(**arguments)
+
+
+@pytest.mark.parametrize("name, value, smallest", [("folds", 2.0, 2), ("folds", 1, 2), ("max_neighbors", True, 1),
+                                                    ("per_class", np.float64(3), 1)])
+def test_int_arguments_get_the_shared_check_message(name, value, smallest):
+    arguments = {"features": np.zeros((10, 2)), "labels": np.repeat([0, 1], 5), name: value}
+    with pytest.raises(ValueError, match="^" + re.escape(f"{name} must be an int >= {smallest}, got {value!r}") + "$"):
+        eda.knn_accuracy(**arguments)
+    assert eda.knn_accuracy(**{**arguments, name: np.int64(5)})[1] == 0.5

@@ -158,3 +158,110 @@ def test_frechet_curve_writes_per_class_values_into_logs(small_nets):
     assert np.isnan(logs["frechet_mean"]) and set(logs) == {"frechet_0", "frechet_1", "frechet_2", "frechet_mean"}
     curve.on_epoch_end(1, logs)
     assert np.isfinite(logs["frechet_mean"]) and logs["frechet_1"] >= 0
+
+
+# -- bad input ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: gan.build_generator(latent_dim=2.0), "latent_dim must be an int >= 1"),
+        (lambda: gan.build_discriminator(num_classes=True), "num_classes must be an int >= 1"),
+        (lambda: gan.SampleGrid(3, every=0), "every must be an int >= 1"),
+        (lambda: gan.top_up_with_synthetic(np.zeros((2, 28, 28), np.uint8), [0, 1], None, target=1.5),
+         "target must be an int >= 1"),
+    ],
+)
+def test_integer_arguments_use_the_shared_check(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_generate_refuses_bad_labels_noise_and_generators(small_nets):
+    generator, _ = small_nets
+    with pytest.raises(ValueError, match="labels must be whole numbers"):
+        gan.generate(generator, [0, 1.5])
+    with pytest.raises(ValueError, match="labels must be < num_classes=3"):
+        gan.generate(generator, [0, 3])
+    with pytest.raises(ValueError, match="labels must be >= 0"):
+        gan.generate(generator, [-1, 0])
+    with pytest.raises(ValueError, match="noise must be finite"):
+        gan.generate(generator, [0], noise=np.full((1, LATENT), np.nan))
+    with pytest.raises(ValueError, match="seed"):
+        gan.generate(generator, [0], seed=-1)
+    with pytest.raises(TypeError, match="generator"):
+        gan.generate("generator", [0])
+    assert gan.generate(generator, np.array([[0], [2]])).shape == (2, 28, 28)  # a column of labels still works
+
+
+def test_top_up_refuses_labels_that_do_not_match_the_images(small_nets):
+    generator, _ = small_nets
+    with pytest.raises(ValueError, match="y has 3 entries but there are 2 of images in x"):
+        gan.top_up_with_synthetic(np.zeros((2, 28, 28), np.uint8), [0, 1, 1], generator, target=2)
+
+
+def test_diff_augment_refuses_non_finite_or_out_of_range_fractions_and_3d_images():
+    images = np.zeros((2, 8, 8, 1), np.float32)
+    for name in ("translation", "cutout"):
+        for value in (float("nan"), -0.1, 1.5):
+            with pytest.raises(ValueError, match=name):
+                gan.diff_augment(images, **{name: value})
+    with pytest.raises(ValueError, match="images must have shape"):
+        gan.diff_augment(images[..., 0])
+    with pytest.raises(ValueError, match="policy"):
+        gan.diff_augment(images, policy="translation")
+
+
+def test_conditional_gan_refuses_non_finite_weights(small_nets):
+    generator, discriminator = small_nets
+    with pytest.raises(ValueError, match="class_weight"):
+        gan.ConditionalGAN(generator, discriminator, latent_dim=LATENT, class_weight=float("nan"))
+    with pytest.raises(ValueError, match="label_smoothing"):
+        gan.ConditionalGAN(generator, discriminator, latent_dim=LATENT, label_smoothing=float("nan"))
+    with pytest.raises(ValueError, match="seed"):
+        gan.ConditionalGAN(generator, discriminator, latent_dim=LATENT, seed=-1)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (dict(learning_rate=float("nan")), "learning_rate"),
+        (dict(class_weight=float("inf")), "class_weight"),
+        (dict(batch_size=0), "batch_size"),
+        (dict(seed=-1), "seed"),
+        (dict(num_classes=0), "num_classes"),
+        (dict(num_classes=1), "y must be < num_classes=1"),
+        (dict(y=np.array([0, -1, 0, 1])), "y must be >= 0"),
+    ],
+)
+def test_train_conditional_gan_refuses_bad_settings_before_training(change, message):
+    kwargs = {"x": np.zeros((4, 28, 28), np.uint8), "y": np.array([0, 1, 0, 1]), "cache": False, **change}
+    with pytest.raises(ValueError, match=message):
+        gan.train_conditional_gan(kwargs.pop("x"), kwargs.pop("y"), **kwargs)
+
+
+def test_plot_class_grid_refuses_a_grid_of_the_wrong_shape_or_names():
+    with pytest.raises(ValueError, match="grid must have shape"):
+        gan.plot_class_grid(np.zeros((3, 28, 28), np.uint8))
+    with pytest.raises(ValueError, match="class_names must have 2 names"):
+        gan.plot_class_grid(np.zeros((2, 1, 4, 4), np.uint8), class_names=["a"])
+
+
+def test_frechet_curve_refuses_non_finite_features_and_unmatched_labels():
+    def features(images):
+        return images
+
+    with pytest.raises(ValueError, match="real_features must be finite"):
+        gan.FrechetCurve(features, np.full((4, 2), np.nan), [0, 0, 1, 1])
+    with pytest.raises(ValueError, match="real_labels has 3 entries"):
+        gan.FrechetCurve(features, np.zeros((4, 2)), [0, 0, 1])
+    with pytest.raises(TypeError, match="on_grid"):
+        gan.SampleGrid(3, on_grid="draw")
+
+
+def test_gan_result_refuses_a_history_that_is_not_a_dict_and_bad_counts():
+    with pytest.raises(TypeError, match="history"):
+        gan.GANResult(None, [], 1.0, 10, 10.0)
+    with pytest.raises(ValueError, match="seconds"):
+        gan.GANResult(None, {}, float("nan"), 10, 10.0)
+    with pytest.raises(ValueError, match="steps"):
+        gan.GANResult(None, {}, 1.0, 0, 10.0)

@@ -200,3 +200,21 @@ def test_with_reference_columns_names_its_bad_arguments():
         gan.with_reference_columns(table, training_counts={0: 3})
     with pytest.raises(ValueError, match="judge_recall"):
         gan.with_reference_columns(table, judge_recall=[0.5])
+
+
+def test_judge_helpers_refuse_non_finite_features_negative_labels_and_seeds(small_generator, tiny_encoder):
+    a, labels = np.zeros((6, 2)), np.array([0, 0, 0, 1, 1, 1])
+    with pytest.raises(ValueError, match="features_a must be finite"):
+        gan.frechet_per_class(np.full((6, 2), np.nan), labels, a, labels)
+    with pytest.raises(ValueError, match="labels_b must be >= 0"):
+        gan.frechet_per_class(a, labels, a, labels - 1)
+    with pytest.raises(ValueError, match="labels_a must be whole numbers"):
+        gan.frechet_per_class(a, labels + 0.5, a, labels)
+    with pytest.raises(ValueError, match="features must be finite"):
+        gan.split_in_halves(np.full((4, 2), np.inf), np.arange(4))
+    with pytest.raises(ValueError, match="seed"):
+        gan.split_in_halves(a, labels, seed=-1)
+    reference, reference_labels = np.zeros((12, 2)), np.repeat([0, 1, 2], 4)
+    with pytest.raises(ValueError, match="k must be an int >= 1"):
+        gan.measure_generator(small_generator, tiny_encoder, tiny_encoder, reference, reference_labels, 5,
+                              num_classes=3, k=0)

@@ -39,7 +39,7 @@ PUBLIC = [
 
 def test_package_re_exports_every_public_name():
     assert gan.__all__ == PUBLIC
-    for name in PUBLIC + ["DIFF_AUGMENT_POLICIES", "_check_positive_int"]:
+    for name in PUBLIC + ["DIFF_AUGMENT_POLICIES"]:
         assert getattr(gan, name) is not None, name
     assert gan.DIFF_AUGMENT_POLICIES == ("translation", "cutout")
 
@@ -86,3 +86,12 @@ def test_the_gan_key_follows_the_modules_that_decide_the_gan(monkeypatch, edited
 
     monkeypatch.setattr(fingerprint.inspect, "getsource", edited_source)
     assert (cache.source_fingerprint(gan.train_conditional_gan) != before) is retrains
+
+
+def test_integer_arguments_are_checked_by_the_shared_validation_module():
+    import importlib.util
+
+    assert importlib.util.find_spec("cvhelpers._checks") is None
+    assert not hasattr(gan, "_check_positive_int")
+    with pytest.raises(ValueError, match="steps must be an int >= 1"):
+        gan.train_conditional_gan(np.zeros((2, 28, 28), np.uint8), [0, 1], steps=2.0, cache=False)

@@ -114,3 +114,50 @@ def test_choose_tau_finds_the_prior_correction():
     assert best in (0.5, 1.0)
     with pytest.raises(ValueError, match="taus"):
         losses.choose_tau(logits, y, priors, taus=[])
+
+
+def test_logit_adjusted_loss_checks_the_number_of_priors_against_the_logits():
+    loss = losses.LogitAdjustedLoss([0.5, 0.3, 0.2])  # three priors, four classes of logits
+    with pytest.raises(ValueError, match="priors has 3 classes but y_pred has 4"):
+        loss(ONE_HOT, LOGITS)
+
+
+def test_logit_adjusted_loss_checks_the_number_of_priors_when_traced():
+    import tensorflow as tf
+
+    loss = losses.LogitAdjustedLoss([0.5, 0.3, 0.2], sparse=True)
+    traced = tf.function(lambda y, logits: loss(y, logits))
+    with pytest.raises(ValueError, match="priors has 3 classes"):
+        traced.get_concrete_function(tf.TensorSpec([None], tf.int64), tf.TensorSpec([None, 4], tf.float32))
+    assert traced(LABELS[:, None] % 3, LOGITS[:, :3]).shape == ()  # (b, 1) labels with sparse=True are fine
+
+
+def test_logit_adjusted_loss_checks_the_label_format():
+    priors = [0.4, 0.3, 0.2, 0.1]
+    with pytest.raises(ValueError, match="sparse=True expects class indices"):
+        losses.LogitAdjustedLoss(priors, sparse=True)(ONE_HOT, LOGITS)
+    with pytest.raises(ValueError, match="pass sparse=True"):
+        losses.LogitAdjustedLoss(priors)(LABELS, LOGITS)
+    with pytest.raises(TypeError, match="sparse"):
+        losses.LogitAdjustedLoss(priors, sparse="yes")
+
+
+def test_loss_helpers_refuse_bad_input():
+    with pytest.raises(ValueError, match="counts has 2 classes but num_classes is 3"):
+        losses.class_priors([3, 1], num_classes=3)
+    with pytest.raises(TypeError, match="counts"):
+        losses.class_priors({"a": 3, "b": 1})
+    with pytest.raises(ValueError, match="logits contain NaN or inf"):
+        losses.posthoc_logit_adjustment(np.full((2, 4), np.inf), [0.4, 0.3, 0.2, 0.1])
+    with pytest.raises(ValueError, match="y_val has 5 entries"):
+        losses.choose_tau(LOGITS, LABELS[:5], [0.4, 0.3, 0.2, 0.1])
+    with pytest.raises(ValueError, match="y_val must be < num_classes=4"):
+        losses.choose_tau(LOGITS, LABELS + 1, [0.4, 0.3, 0.2, 0.1])
+    with pytest.raises(ValueError, match="alpha"):
+        losses.SigmoidFocalCrossEntropy(alpha=1.5)
+    with pytest.raises(ValueError, match="gamma"):
+        losses.SigmoidFocalCrossEntropy(gamma=float("nan"))
+    with pytest.raises(ValueError, match="y_true and y_pred must have the same shape"):
+        losses.sigmoid_focal_crossentropy(np.zeros((4, 1), np.float32), np.zeros((4, 4), np.float32))
+    with pytest.raises(ValueError, match="num_classes"):
+        losses.focal_loss(2.0, [0.5, 0.5], num_classes=1)

@@ -323,3 +323,67 @@ def test_batch_all_bad_arguments_raise():
         ml.TripletBatchAllLoss(margin=True)
     with pytest.raises(ValueError, match="y_pred"):
         ml.triplet_batch_all_loss([0, 0], np.ones(2, "float32"))
+
+
+TRIPLET_LOSSES = [ml.triplet_semihard_loss, ml.triplet_hard_loss, ml.triplet_batch_all_loss]
+LOSS_CLASSES = [ml.TripletSemiHardLoss, ml.TripletHardLoss, ml.TripletBatchAllLoss, ml.ContrastiveLoss]
+
+
+@pytest.mark.parametrize("margin", [float("nan"), float("inf"), -0.5])
+def test_a_margin_that_is_not_a_finite_number_at_least_zero_is_refused(margin):
+    x = np.eye(4, dtype="float32")
+    for loss in TRIPLET_LOSSES:
+        with pytest.raises(ValueError, match="margin"):
+            loss([0, 0, 1, 1], x, margin=margin)
+    with pytest.raises(ValueError, match="margin"):
+        ml.contrastive_loss([1, 0], [0.5, 0.25], margin=margin)
+    for cls in LOSS_CLASSES:
+        with pytest.raises(ValueError, match="margin"):
+            cls(margin=margin)
+
+
+def test_a_zero_margin_is_accepted():
+    assert _np(ml.triplet_hard_loss([0, 0], [[0.0, 1.0], [1.0, 0.0]], margin=0.0)) == 0.0
+
+
+@pytest.mark.parametrize("loss", TRIPLET_LOSSES)
+def test_triplet_losses_refuse_labels_of_the_wrong_length(loss):
+    with pytest.raises(ValueError, match=r"y_true has 1 labels but y_pred is a batch of 4"):
+        loss([0], np.eye(4, dtype="float32"))
+    with pytest.raises(ValueError, match="y_true has 6 labels"):
+        loss(np.zeros((3, 2), int), np.eye(4, dtype="float32"))  # (3, 2) labels flatten to 6
+
+
+def test_contrastive_loss_refuses_labels_of_another_shape():
+    with pytest.raises(ValueError, match=r"y_true has shape \(1,\) but y_pred has shape \(3,\)"):
+        ml.contrastive_loss([1], [0.5, 0.2, 0.3])
+    with pytest.raises(ValueError, match="y_true has shape"):
+        ml.contrastive_loss([[1], [0]], [0.5, 0.2])  # (2, 1) against (2,) would broadcast to (2, 2)
+    with pytest.raises(ValueError, match="y_true has shape"):
+        ml.ContrastiveLoss()([1], [0.5, 0.2, 0.3])
+
+
+def test_labels_of_the_wrong_length_are_refused_when_the_graph_runs():
+    tf = pytest.importorskip("tensorflow")
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("the runtime check is TensorFlow's")
+    embeddings = tf.TensorSpec([None, 4], tf.float32)
+    triplet = tf.function(ml.triplet_hard_loss, input_signature=[tf.TensorSpec([None], tf.int32), embeddings])
+    assert np.isfinite(_np(triplet(np.array([0, 0, 1, 1], np.int32), np.eye(4, dtype="float32"))))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="one label per embedding"):
+        triplet(np.array([0], np.int32), np.eye(4, dtype="float32"))
+    pairs = tf.function(ml.contrastive_loss, input_signature=[tf.TensorSpec([None], tf.float32)] * 2)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="one label per pair distance"):
+        pairs(np.ones(1, np.float32), np.ones(3, np.float32))
+
+
+@pytest.mark.parametrize("loss", TRIPLET_LOSSES)
+def test_triplet_losses_refuse_an_empty_batch(loss):
+    with pytest.raises(ValueError, match="y_pred is an empty batch"):
+        loss(np.zeros(0, int), np.zeros((0, 3), "float32"))
+
+
+@pytest.mark.parametrize("distance", [ml.pairwise_distance, ml.angular_distance])
+def test_distances_refuse_a_vector(distance):
+    with pytest.raises(ValueError, match="feature must be 2-D"):
+        distance(np.ones(3, "float32"))

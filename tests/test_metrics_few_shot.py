@@ -36,3 +36,29 @@ def test_threshold_bad_arguments():
         siamese.choose_threshold([0.1, 0.2], [1, 0], target_far=1.5)
     with pytest.raises(ValueError, match="distances"):
         siamese.verification_metrics([0.1, 0.2], [1], 0.5)
+
+
+def test_verification_refuses_bad_input():
+    same = np.array([1, 1, 0, 0])
+    d = np.array([0.1, 0.2, 0.8, 0.9])
+    with pytest.raises(ValueError, match="threshold"):
+        siamese.verification_metrics(d, same, float("nan"))
+    with pytest.raises(ValueError, match="distances"):
+        siamese.verification_metrics([0.1, np.nan, 0.8, 0.9], same, 0.5)
+    with pytest.raises(ValueError, match="same must hold only 0/1"):
+        siamese.choose_threshold(d, [0, 1, 2, 3])
+    with pytest.raises(TypeError, match="target_far"):
+        siamese.choose_threshold(d, same, target_far="0.1")
+
+
+def test_pair_distances_refuses_bad_indices():
+    features = np.arange(10.0).reshape(5, 2)
+    np.testing.assert_allclose(siamese.pair_distances(features, [0, 1], [1, 3]), [np.sqrt(8), np.sqrt(32)])
+    with pytest.raises(ValueError, match=r"first must be row indices in \[0, 5\)"):
+        siamese.pair_distances(features, [0, 5], [1, 2])
+    with pytest.raises(ValueError, match="second"):
+        siamese.pair_distances(features, [0, 1], [-1, 2])  # would silently wrap to the last row
+    with pytest.raises(ValueError, match="first and second must have the same length"):
+        siamese.pair_distances(features, [0, 1], [2])  # would silently broadcast
+    with pytest.raises(TypeError, match="first"):
+        siamese.pair_distances(features, [0.0, 1.0], [1, 2])

@@ -106,3 +106,32 @@ def test_frechet_distance_of_singular_covariances_is_finite_and_silent():
         value = generative.frechet_distance(a, b)
     assert np.isfinite(value) and value > 0
     assert_allclose(generative.frechet_distance(a, a), 0.0, atol=1e-9)
+
+
+def test_generative_measures_refuse_bad_input():
+    rng = np.random.default_rng(5)
+    real, fake = rng.normal(size=(8, 2)), rng.normal(size=(8, 2))
+    with pytest.raises(ValueError, match="features"):
+        generative.diversity(np.full((3, 2), np.nan))
+    with pytest.raises(ValueError, match="mu1"):
+        generative.gaussian_frechet_distance([np.nan, 0.0], np.eye(2), [0.0, 0.0], np.eye(2))
+    with pytest.raises(ValueError, match="real_features and fake_features must have the same width"):
+        generative.precision_recall(real, np.zeros((8, 3)))
+    with pytest.raises(ValueError, match="conditioned must be < num_classes=3"):
+        generative.label_faithfulness([0, 1], [0, 3], num_classes=3)
+    with pytest.raises(ValueError, match="num_classes"):
+        generative.label_faithfulness([0, 1], [0, 1], num_classes=0)
+    with pytest.raises(ValueError, match="real_labels has 7 entries"):
+        generative.per_class_quality(real, np.zeros(7, int), fake, np.zeros(8, int))
+    with pytest.raises(ValueError, match="class 1 has 2 rows in real_features"):
+        labels = np.r_[np.zeros(6, int), 1, 1]
+        generative.per_class_quality(real, labels, fake, labels, k=2)
+
+
+def test_per_class_quality_rows_match_the_single_measures():
+    rng = np.random.default_rng(6)
+    real, fake = rng.normal(size=(20, 3)).astype(np.float32), rng.normal(size=(20, 3)).astype(np.float32)
+    labels = np.repeat([0, 1], 10)
+    table = generative.per_class_quality(real, labels, fake, labels, fake_predicted=labels, class_names=["a", "b"])
+    assert list(table.index) == ["a", "b"] and table["faithfulness"].tolist() == [1.0, 1.0]
+    assert table.loc["b", "frechet"] == pytest.approx(generative.frechet_distance(real[10:], fake[10:]))

@@ -33,3 +33,34 @@ def test_bad_arguments():
         import keras
 
         models.encoder_of(keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)]))
+
+
+@pytest.mark.parametrize("kwargs, word", [
+    ({"input_shape": (12, 12, 1)}, "input_shape's height"),
+    ({"input_shape": (3, 3, 1), "padding": "same"}, "input_shape's height"),
+    ({"input_shape": (28, 28)}, "input_shape"),
+    ({"width": 0}, "width"),
+    ({"feature_dim": 8.5}, "feature_dim"),
+    ({"seed": -1}, "seed"),
+])
+def test_small_encoder_refuses_bad_arguments(kwargs, word):
+    with pytest.raises(ValueError, match=word):
+        models.small_encoder(**kwargs)
+
+
+def test_small_encoder_accepts_the_smallest_images():
+    assert models.small_encoder((16, 16, 1), width=1, feature_dim=2).output_shape == (None, 2)
+    assert models.small_encoder((4, 4, 1), width=1, feature_dim=2, padding="same").output_shape == (None, 2)
+
+
+def test_small_cnn_and_head_refuse_bad_arguments_before_building():
+    with pytest.raises(ValueError, match="dropout"):
+        models.small_cnn(dropout=float("nan"))
+    with pytest.raises(TypeError, match="dropout"):
+        models.small_cnn(dropout="0.2")
+    with pytest.raises(ValueError, match="num_classes"):
+        models.small_cnn(num_classes=3.0)
+    with pytest.raises(ValueError, match="seed"):
+        models.classifier_head(3, seed=1.5)
+    with pytest.raises(TypeError, match="model"):
+        models.encoder_of("small_cnn")

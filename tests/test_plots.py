@@ -132,3 +132,25 @@ def test_embedding_map_names_the_bad_argument(call, error, match):
     features, labels = _clusters()
     with pytest.raises(error, match=match):
         call(features, labels)
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: plots.image_grid([np.zeros((4, 4))] * 2, titles=["a"]), ValueError, "titles"),
+    (lambda: plots.image_grid([np.zeros((4, 4))], titles="a"), TypeError, "titles"),
+    (lambda: plots.image_grid([np.zeros((4, 4)), np.full((4, 4), 200.0)]), ValueError, r"images\[1\].*0-255"),
+    (lambda: plots.samples_per_class(np.zeros((3, 4, 4)), [0, 1, 2], ["a", "b"]), ValueError, "class_names"),
+    (lambda: plots.samples_per_class(np.zeros((3, 4, 4)), [0, 1], ["a", "b"]), ValueError, "y has 2"),
+    (lambda: plots.samples_per_class(np.zeros((2, 4, 4)), [0, 1], ["a", "b"], per_class=0), ValueError, "per_class"),
+    (lambda: plots.class_counts_bar([5, 3, 1], ["a", "b"]), ValueError, "class_names"),
+    (lambda: plots.class_counts_bar([5, -1]), ValueError, "counts"),
+    (lambda: plots.class_counts_bar({}), ValueError, "counts"),
+])
+def test_plots_name_the_bad_argument(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_image_grid_leaves_nan_pixels_blank():
+    image = np.full((4, 4), np.nan, np.float32)
+    figure = plots.image_grid([image, np.ones((4, 4), np.float32)])
+    assert len([ax for ax in figure.axes if ax.images]) == 2

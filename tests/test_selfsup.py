@@ -118,3 +118,48 @@ def test_classifier_from_encoder_copies_and_freezes(trainable):
         np.testing.assert_array_equal(a, b)
     expected = 2 if not trainable else 2 + len(encoder.trainable_weights)
     assert len(model.trainable_weights) == expected
+
+
+@pytest.mark.parametrize("temperature, error", [(float("nan"), ValueError), (float("inf"), ValueError),
+                                                (-0.5, ValueError), ("0.5", TypeError)])
+def test_nt_xent_refuses_a_temperature_that_is_not_a_finite_positive_number(temperature, error):
+    z = np.eye(4, dtype="float32")
+    with pytest.raises(error, match="temperature"):
+        selfsup.nt_xent(z, z, temperature)
+
+
+def test_nt_xent_refuses_a_batch_of_one_image():
+    z = np.ones((1, 3), "float32")
+    with pytest.raises(ValueError, match="b >= 2"):
+        selfsup.nt_xent(z, z)
+
+
+@pytest.mark.parametrize(
+    "change, name",
+    [(dict(learning_rate=float("nan")), "learning_rate"), (dict(temperature=float("inf")), "temperature"),
+     (dict(seed=-1), "seed"), (dict(max_images=2.5), "max_images"), (dict(width=0), "width")],
+)
+def test_pretrain_simclr_refuses_bad_settings_before_any_work(change, name):
+    with pytest.raises(ValueError, match=name):
+        selfsup.pretrain_simclr(np.zeros((4, 8, 8), np.uint8), batch_size=2, cache=False, progress=False, **change)
+
+
+def test_simclr_and_helpers_refuse_a_negative_seed_or_a_fractional_size():
+    encoder = models.small_encoder(width=4, feature_dim=8, seed=0)
+    with pytest.raises(ValueError, match="seed"):
+        selfsup.SimCLR(encoder, seed=-1)
+    with pytest.raises(ValueError, match="seed"):
+        selfsup.projection_head(8, seed=-1)
+    with pytest.raises(ValueError, match="hidden_dim"):
+        selfsup.projection_head(8, hidden_dim=2.0)
+    with pytest.raises(ValueError, match="num_classes"):
+        selfsup.classifier_from_encoder(encoder, 2.5)
+
+
+def test_pretrain_result_refuses_a_history_that_is_not_a_dict_and_bad_counts():
+    with pytest.raises(TypeError, match="history"):
+        selfsup.PretrainResult(None, [], 1.0, 10.0, 4)
+    with pytest.raises(ValueError, match="seconds"):
+        selfsup.PretrainResult(None, {}, -1.0, 10.0, 4)
+    with pytest.raises(ValueError, match="num_images"):
+        selfsup.PretrainResult(None, {}, 1.0, 10.0, 0)

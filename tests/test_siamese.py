@@ -68,11 +68,11 @@ def test_modules_stay_small():
 
 
 def test_images_are_converted_by_the_pipeline_rule():
-    # uint8 / 255, anything else as float32, channel axis added to (n, h, w).
+    # uint8 / 255, floats in [0, 1] cast to float32, channel axis added to (n, h, w).
     x = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
     y = np.array([0, 1])
     batch = siamese.PairBatches(x, y, batch_size=2, steps=1)
     assert batch.x.shape == (2, 3, 4, 1) and batch.x.dtype == np.float32
     np.testing.assert_array_equal(batch.x[..., 0], x.astype(np.float32) / 255.0)
-    floats = siamese.PairBatches(x.astype(np.float64), y, batch_size=2, steps=1)
-    np.testing.assert_array_equal(floats.x[..., 0], x.astype(np.float32))
+    floats = siamese.PairBatches(x / 255.0, y, batch_size=2, steps=1)
+    np.testing.assert_array_equal(floats.x[..., 0], (x / 255.0).astype(np.float32))

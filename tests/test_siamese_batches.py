@@ -45,3 +45,38 @@ def test_make_pairs_and_pair_batches(labelled):
     assert ((y[first] == y[second]) == same.astype(bool)).all()
     (x1, x2), target = siamese.PairBatches(x, y, batch_size=16, steps=2, seed=0)[0]
     assert x1.shape == x2.shape == (16, 8, 8, 1) and target.shape == (16,) and target.sum() == 8
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (dict(p=4.0), "p must be an int >= 2"),
+        (dict(k=True), "k must be an int >= 2"),
+        (dict(steps=0), "steps must be an int >= 1"),
+        (dict(seed=-1), "seed"),
+        (dict(y=np.repeat(np.arange(10), 6) + 0.5), "y must be whole numbers"),
+        (dict(y=np.arange(59)), "x and y must have the same length"),
+    ],
+)
+def test_pk_batches_name_their_bad_arguments(labelled, change, message):
+    x, y = labelled
+    kwargs = {"x": x, "y": y, "p": 4, "k": 3, **change}
+    with pytest.raises(ValueError, match=message):
+        siamese.PKBatches(kwargs.pop("x"), kwargs.pop("y"), **kwargs)
+
+
+def test_make_pairs_and_pair_batches_name_their_bad_arguments(labelled):
+    x, y = labelled
+    with pytest.raises(ValueError, match="positive_fraction"):
+        siamese.make_pairs(y, 10, positive_fraction=float("nan"))
+    with pytest.raises(ValueError, match="n_pairs"):
+        siamese.make_pairs(y, 10.0)
+    with pytest.raises(ValueError, match="seed"):
+        siamese.make_pairs(y, 10, seed=-1)
+    assert len(siamese.make_pairs(y, 10, seed=[1, 2, 3])[0]) == 10
+    with pytest.raises(ValueError, match="batch_size"):
+        siamese.PairBatches(x, y, batch_size=1)
+    with pytest.raises(ValueError, match="two classes"):
+        siamese.PairBatches(x, np.zeros(60, int))
+    with pytest.raises(ValueError, match="x and y"):
+        siamese.PairBatches(x, y[:10])

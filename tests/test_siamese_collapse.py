@@ -91,6 +91,10 @@ def test_compare_mining_without_episodes_reports_loss_and_spread(labelled):
     (dict(episodes=[1]), TypeError, "episodes"),
     (dict(episodes={"a": None}), ValueError, "x_eval"),
     (dict(episodes={"spread": None}, x_eval=np.zeros((2, 8, 8))), ValueError, "names"),
+    (dict(log_every=1, learning_rate=float("nan")), ValueError, "learning_rate"),
+    (dict(log_every=1, p=1), ValueError, "p must be an int >= 2"),
+    (dict(log_every=1, seed=-1), ValueError, "seed"),
+    (dict(log_every=0), ValueError, "log_every"),
 ])
 def test_compare_mining_names_the_bad_argument(kwargs, error, match):
     arguments = dict(runs={"a": (None, _tiny_network, None)}, probe=np.zeros((2, 8, 8)))

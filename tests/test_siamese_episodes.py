@@ -44,3 +44,40 @@ def test_episode_accuracy_and_confidence_interval():
     mean, half = siamese.mean_ci(np.r_[np.zeros(50), np.ones(50)])
     assert_allclose(mean, 0.5)
     assert_allclose(half, 1.959964 * np.std(np.r_[np.zeros(50), np.ones(50)], ddof=1) / 10, rtol=1e-5)
+
+
+def test_sample_episodes_names_its_bad_arguments():
+    y = np.repeat(np.arange(6), 4)
+    with pytest.raises(ValueError, match="n_way must be an int >= 2"):
+        siamese.sample_episodes(y, 1)
+    with pytest.raises(ValueError, match="k_shot"):
+        siamese.sample_episodes(y, 3, k_shot=1.5)
+    with pytest.raises(ValueError, match="seed"):
+        siamese.sample_episodes(y, 3, seed=-2)
+
+
+def test_episode_accuracy_refuses_non_finite_features_and_mismatched_episodes():
+    y = np.repeat(np.arange(6), 4)
+    features = np.eye(6, dtype=np.float32)[y]
+    support, query, query_class = siamese.sample_episodes(y, 3, 1, 1, episodes=5, seed=0)
+    bad = features.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="features must be finite"):
+        siamese.episode_accuracy(bad, support, query, query_class)
+    with pytest.raises(ValueError, match="query must be in"):
+        siamese.episode_accuracy(features, support, query - 30, query_class)  # negative indices would wrap
+    with pytest.raises(ValueError, match="query_class must be in"):
+        siamese.episode_accuracy(features, support, query, query_class + 3)
+    with pytest.raises(ValueError, match="shapes"):
+        siamese.episode_accuracy(features, support, query, query_class[:, :1])
+    with pytest.raises(TypeError, match="support"):
+        siamese.episode_accuracy(features, support.astype(float), query, query_class)
+
+
+def test_mean_ci_refuses_nan_and_a_bad_confidence():
+    with pytest.raises(ValueError, match="values must be finite"):
+        siamese.mean_ci([0.5, np.nan, 1.0])
+    with pytest.raises(ValueError, match="confidence"):
+        siamese.mean_ci([0.5, 1.0], confidence=float("nan"))
+    with pytest.raises(ValueError, match="confidence"):
+        siamese.mean_ci([0.5, 1.0], confidence=1.0)

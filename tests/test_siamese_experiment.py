@@ -88,7 +88,10 @@ def test_one_shot_experiment_accepts_strings_floats_and_other_sizes(fake_faces):
         (dict(labels=np.arange(95)), ValueError, "labels"),
         (dict(n_test_classes=1), ValueError, "n_test_classes"),
         (dict(n_test_classes=11), ValueError, "n_test_classes"),  # leaves one training class
-        (dict(n_test_classes=4.0), TypeError, "n_test_classes"),
+        (dict(n_test_classes=4.0), ValueError, "n_test_classes must be an int >= 2"),
+        (dict(seed=-1), ValueError, "seed"),
+        (dict(margin=float("nan")), ValueError, "margin"),
+        (dict(learning_rate=0.0), ValueError, "learning_rate"),
         (dict(steps=0), ValueError, "steps"),
         (dict(k=9), ValueError, "k="),  # 8 photos per person
         (dict(p=1), ValueError, "p must"),
@@ -110,3 +113,32 @@ def test_one_shot_experiment_needs_keyword_arguments(fake_faces):
     x, y = fake_faces
     with pytest.raises(TypeError):
         siamese.one_shot_experiment(x, y, 4)
+
+
+def test_cosine_adam_refuses_a_nan_rate_or_fractional_steps():
+    with pytest.raises(ValueError, match="learning_rate"):
+        siamese.cosine_adam(float("nan"), 10)
+    with pytest.raises(ValueError, match="steps must be an int >= 1"):
+        siamese.cosine_adam(1e-3, 10.5)
+    with pytest.raises(TypeError, match="learning_rate"):
+        siamese.cosine_adam("fast", 10)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (dict(steps=10, log_every=20), "steps must be >= log_every"),
+        (dict(log_every=2.5), "log_every must be an int"),
+        (dict(seed=-1), "seed"),
+        (dict(warmup=(None, 0)), "warmup steps"),
+        (dict(warmup=(None, 10)), r"warmup steps must be in \(0, steps=10\)"),
+        (dict(warmup="semi-hard"), "warmup must be a tuple"),
+    ],
+)
+def test_fit_triplet_refuses_bad_settings_before_training(change, message):
+    kwargs = {"steps": 10, "log_every": 5, **change}
+    with pytest.raises(ValueError, match=message):
+        siamese.fit_triplet(None, np.zeros((4, 8, 8), np.uint8), np.arange(4), None, **kwargs)
+    if "warmup" not in change:
+        with pytest.raises(ValueError, match=message):
+            siamese.fit_pairs(None, np.zeros((4, 8, 8), np.uint8), np.arange(4), None, **kwargs)

@@ -40,3 +40,23 @@ def test_siamese_pair_model_outputs_distances():
     e1, e2 = np.asarray(embedding(x1, training=False)), np.asarray(embedding(x2, training=False))
     assert d.shape == (3,)
     assert_allclose(d, np.linalg.norm(e1 - e2, axis=1), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (dict(embedding_dim=16.0), "embedding_dim"),
+        (dict(filters=()), "filters"),
+        (dict(filters=(8, 0)), "filters"),
+        (dict(input_shape=(28, 28)), "input_shape"),
+        (dict(seed=-1), "seed"),
+    ],
+)
+def test_embedding_network_names_its_bad_arguments(change, message):
+    with pytest.raises(ValueError, match=message):
+        siamese.embedding_network(**change)
+
+
+def test_siamese_pair_model_needs_a_keras_model():
+    with pytest.raises(TypeError, match="embedding"):
+        siamese.siamese_pair_model(lambda x: x)

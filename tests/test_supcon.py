@@ -52,9 +52,13 @@ def test_supcon_is_lower_when_classes_cluster_and_zero_without_pairs():
     assert float(supervised_contrastive_loss(np.arange(4), clustered)) == 0.0
 
 
-@pytest.mark.parametrize("temperature", [0, -1.0, True, "0.1"])
-def test_supcon_rejects_a_bad_temperature(temperature):
-    with pytest.raises(ValueError, match="temperature"):
+@pytest.mark.parametrize(
+    "temperature, error",
+    [(0, ValueError), (-1.0, ValueError), (float("nan"), ValueError), (float("inf"), ValueError),
+     (True, TypeError), ("0.1", TypeError)],
+)
+def test_supcon_rejects_a_bad_temperature(temperature, error):
+    with pytest.raises(error, match="temperature"):
         supervised_contrastive_loss(np.zeros(2), np.ones((2, 3), "float32"), temperature)
 
 
@@ -75,6 +79,17 @@ def test_hybrid_rejects_bad_arguments():
         SupConHybrid(network, augment.light_policy(), weight=-1)
     with pytest.raises(ValueError, match="temperature"):
         SupConHybrid(network, augment.light_policy(), temperature=0)
+
+
+@pytest.mark.parametrize(
+    "change, name",
+    [(dict(weight=float("inf")), "weight"), (dict(weight=float("nan")), "weight"),
+     (dict(temperature=float("inf")), "temperature"), (dict(seed=-1), "seed")],
+)
+def test_hybrid_rejects_non_finite_settings_and_a_negative_seed(change, name):
+    network = models.small_cnn((28, 28, 1), 3, width=4, feature_dim=8)
+    with pytest.raises(ValueError, match=name):
+        SupConHybrid(network, augment.light_policy(), **change)
 
 
 def _tiny_data(seed=0):

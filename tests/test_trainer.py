@@ -136,6 +136,66 @@ def test_cached_model_loads_its_optimizer_state_without_a_warning(tmp_path):
 def test_fit_checks_class_weight():
     with pytest.raises(ValueError, match=r"missing \[2\]"):
         _fit(class_weight={0: 1.0, 1: 1.0})
+    with pytest.raises(ValueError, match=r"class_weight .*extra \[5\]"):
+        _fit(class_weight={0: 1.0, 1: 1.0, 2: 1.0, 5: 2.0})
+
+
+def _fails_if_built():
+    raise AssertionError("the arguments must be checked before the model is built")
+
+
+@pytest.mark.parametrize("change, error, word", [
+    ({"epochs": -1}, ValueError, "epochs"),
+    ({"epochs": 2.0}, ValueError, "epochs"),
+    ({"num_classes": 1}, ValueError, "num_classes"),
+    ({"patience": 0}, ValueError, "patience"),
+    ({"steps_per_epoch": 0}, ValueError, "steps_per_epoch"),
+    ({"seed": -1}, ValueError, "seed"),
+    ({"loss": None}, ValueError, "loss"),
+    ({"optimizer": "adam-instance"}, TypeError, "optimizer must be a function"),
+    ({"callbacks": "one-callback"}, TypeError, "callbacks"),
+    ({"build_model": "a-model"}, TypeError, "build_model must be a function"),
+    ({"train_data": "arrays"}, TypeError, "train_data must be a tf.data.Dataset"),
+    ({"validation_data": None}, ValueError, "validation_data is required"),
+    ({"train_data": "images-only"}, ValueError, r"train_data must yield \(images, labels\)"),
+    ({"validation_data": "one-hot-4"}, ValueError, "validation_data has one-hot labels 4 wide but num_classes is 3"),
+])
+def test_fit_refuses_bad_arguments_before_building_anything(change, error, word):
+    x, y = _easy_problem(n=20)
+    replacements = {
+        "adam-instance": keras.optimizers.Adam(1e-3),
+        "one-callback": keras.callbacks.EarlyStopping(),
+        "a-model": _build(),
+        "arrays": (x, y),
+        "images-only": pipeline.make_dataset(x, y, 10).map(lambda images, labels: images),
+        "one-hot-4": pipeline.make_dataset(x, y, 10, num_classes=4),
+    }
+    arguments = dict(build_model=_fails_if_built, train_data=pipeline.make_dataset(x, y, 10),
+                     validation_data=pipeline.make_dataset(x, y, 10, shuffle=False), epochs=1,
+                     loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), num_classes=3, progress=False)
+    arguments.update({key: replacements.get(value, value) if isinstance(value, str) else value
+                      for key, value in change.items()})
+    with pytest.raises(error, match=word):
+        training.fit(**arguments)
+
+
+def test_fit_refuses_a_model_of_the_wrong_width():
+    x, y = _easy_problem(n=20)
+    with pytest.raises(ValueError, match="outputs 3 values but num_classes is 4"):
+        training.fit(_build, pipeline.make_dataset(x, y, 10), pipeline.make_dataset(x, y, 10, shuffle=False),
+                     epochs=1, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), num_classes=4,
+                     progress=False)
+
+
+def test_epoch_progress_and_fit_result_check_their_arguments():
+    with pytest.raises(ValueError, match="epochs"):
+        training.EpochProgress(0)
+    with pytest.raises(TypeError, match="description"):
+        training.EpochProgress(3, description=None)
+    with pytest.raises(ValueError, match="best_epoch"):
+        training.FitResult(_build(), {}, 1.0, best_epoch=0)
+    with pytest.raises(ValueError, match="seconds"):
+        training.FitResult(_build(), {}, float("nan"), best_epoch=1)
 
 
 def test_fit_under_mirrored_strategy_on_two_cpus_reaches_the_same_quality():

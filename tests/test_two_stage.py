@@ -114,8 +114,49 @@ def test_retrain_classifier_checks_arguments(long_tail, ce_model):
     x_train, y_train, x_val, y_val = long_tail
     with pytest.raises(ValueError, match="sampling"):
         training.retrain_classifier(ce_model, x_train, y_train, x_val, y_val, sampling="uniform")
-    with pytest.raises(ValueError, match="matching lengths"):
+    with pytest.raises(ValueError, match="y_train has 287 entries but there are 288 of the images in x_train"):
         training.retrain_classifier(ce_model, x_train, y_train[:-1], x_val, y_val)
+
+
+@pytest.mark.parametrize("change, error, word", [
+    ({"learning_rate": float("nan")}, ValueError, "learning_rate"),
+    ({"learning_rate": 0.0}, ValueError, "learning_rate"),
+    ({"epochs": 0}, ValueError, "epochs"),
+    ({"batch_size": 2.5}, ValueError, "batch_size"),
+    ({"seed": -1}, ValueError, "seed"),
+    ({"y_val": "labels out of range"}, ValueError, "y_val must be < num_classes=4"),
+    ({"y_train": "fractional labels"}, ValueError, "y_train must be whole numbers"),
+    ({"model": "not a model"}, TypeError, "model"),
+])
+def test_retrain_classifier_refuses_bad_input_before_any_work(long_tail, ce_model, change, error, word, monkeypatch):
+    x_train, y_train, x_val, y_val = long_tail
+    arguments = dict(model=ce_model, x_train=x_train, y_train=y_train, x_val=x_val, y_val=y_val, progress=False)
+    replacements = {"labels out of range": y_val + 1, "fractional labels": y_train + 0.5, "not a model": "ce"}
+    arguments.update({key: replacements.get(value, value) for key, value in change.items()})
+    monkeypatch.setattr(two_stage, "_features", _no_call)
+    with pytest.raises(error, match=word):
+        training.retrain_classifier(**arguments)
+
+
+def _no_call(*args, **kwargs):
+    raise AssertionError("the checks must come before the encoder runs")
+
+
+def test_second_stages_refuse_bad_input_before_training(long_tail, ce_model):
+    x_train, y_train, x_val, y_val = long_tail
+    data = pipeline.make_dataset(x_val, y_val, 64, shuffle=False)
+    with pytest.raises(ValueError, match="learning_rate"):
+        training.fine_tune(ce_model, data, data, epochs=1, num_classes=4, learning_rate=float("nan"))
+    with pytest.raises(ValueError, match="epochs"):
+        training.fine_tune(ce_model, data, data, epochs=-1, num_classes=4)
+    with pytest.raises(ValueError, match=r"class_weight .*extra \[4\]"):
+        training.deferred_reweighting(ce_model, data, data, {c: 1.0 for c in range(5)}, epochs=1, num_classes=4)
+    with pytest.raises(ValueError, match="outputs 4 values but num_classes is 3"):
+        training.fine_tune(ce_model, data, data, epochs=1, num_classes=3)
+    with pytest.raises(TypeError, match="model"):
+        training.clone_with_weights(ce_model.get_weights())
+    with pytest.raises(ValueError, match="seed"):
+        training.balanced_batch_indices(y_train, 8, 1, seed=-1)
 
 
 def test_copy_model_copies_weights_and_can_freeze_the_encoder(ce_model):

@@ -12,6 +12,8 @@ import time
 import keras
 import numpy as np
 
+from cvhelpers.validation import check_positive_int, check_unit_images
+
 
 def augment_batch(layer, images, draws: int = 4):
     """Apply ``layer`` (training mode) to ``images`` ``draws`` times.
@@ -26,13 +28,26 @@ def augment_batch(layer, images, draws: int = 4):
     -------
     ndarray of shape (draws, n, h, w, c), float32 in the layer's output range
     """
-    from cvhelpers.data.pipeline import to_float_images
-
-    if isinstance(draws, bool) or not isinstance(draws, int) or draws < 1:
-        raise ValueError(f"draws must be an int >= 1, got {draws!r}")
-    batch = to_float_images(images)
+    draws = check_positive_int(draws, "draws")
+    _check_layer(layer, "layer")
+    batch = _float_images(images)
     kwargs = {"training": True} if isinstance(layer, keras.layers.Layer) else {}
     return np.stack([keras.ops.convert_to_numpy(layer(batch, **kwargs)) for _ in range(draws)])
+
+
+def _check_layer(layer, name):
+    if not callable(layer):
+        raise TypeError(f"{name} must be a Keras layer or a callable, got {type(layer).__name__}")
+
+
+def _float_images(images, name="images"):
+    """A batch as float32 in [0, 1] with a channel axis; 0-255 floats, NaN and empty refused."""
+    from cvhelpers.data.pipeline import to_float_images
+
+    array = np.asarray(images)
+    if np.issubdtype(array.dtype, np.floating):
+        check_unit_images(array, name)
+    return check_unit_images(to_float_images(array), name)
 
 
 def gallery(layer, images, draws: int = 4, title: str | None = None, size: float = 1.2):
@@ -51,9 +66,7 @@ def gallery(layer, images, draws: int = 4, title: str | None = None, size: float
     """
     import matplotlib.pyplot as plt
 
-    from cvhelpers.data.pipeline import to_float_images
-
-    originals = to_float_images(images)
+    originals = _float_images(images)
     outputs = augment_batch(layer, originals, draws)
     rows = len(originals)
     figure, axes = plt.subplots(rows, draws + 1, figsize=((draws + 1) * size, rows * size), squeeze=False)
@@ -86,13 +99,16 @@ def technique_gallery(techniques: dict, image, draws: int = 4, size: float = 1.1
     """
     import matplotlib.pyplot as plt
 
-    from cvhelpers.data.pipeline import to_float_images
-
+    if not isinstance(techniques, dict):
+        raise TypeError(f"techniques must be a dict of row label to augmentation, got {type(techniques).__name__}")
     if not techniques:
         raise ValueError("techniques is empty")
+    for name, layer in techniques.items():
+        _check_layer(layer, f"techniques[{name!r}]")
+    draws = check_positive_int(draws, "draws")
     image = np.asarray(image)
     single = image.ndim == 2 or (image.shape[-1] in (1, 3, 4) and image.ndim == 3)
-    batch = to_float_images(image[None] if single else image)
+    batch = _float_images(image[None] if single else image, "image")
     batch = np.repeat(batch[:1], draws, axis=0)
     figure, axes = plt.subplots(
         len(techniques), draws + 1, figsize=((draws + 1) * size, len(techniques) * size), squeeze=False
@@ -131,12 +147,15 @@ def parameter_gallery(make_layer, values, images, label: str = "", draws: int = 
     """
     import matplotlib.pyplot as plt
 
-    from cvhelpers.data.pipeline import to_float_images
-
+    _check_layer(make_layer, "make_layer")
+    values = list(values)
+    if not values:
+        raise ValueError("values is empty")
+    draws = check_positive_int(draws, "draws")
     image = np.asarray(images)
     if image.ndim in (2, 3) and not (image.ndim == 3 and image.shape[0] == 1 and image.shape[-1] not in (1, 3, 4)):
         image = image[None]
-    image = to_float_images(image)[:1]
+    image = _float_images(image)[:1]
     repeated = np.repeat(image, draws, axis=0)
     figure, axes = plt.subplots(len(values), draws + 1, figsize=((draws + 1) * size, len(values) * size), squeeze=False)
     for row, value in enumerate(values):
@@ -178,9 +197,13 @@ def images_per_second(dataset, batches: int | None = None, warmup: int = 2) -> f
     -------
     float
     """
+    if batches is not None:
+        batches = check_positive_int(batches, "batches")
+    warmup = check_positive_int(warmup, "warmup", smallest=0)
     iterator = iter(dataset)
-    for _ in range(warmup):
-        next(iterator)
+    for done in range(warmup):
+        if next(iterator, None) is None:
+            raise ValueError(f"dataset yielded {done} batches, fewer than warmup={warmup}")
     count = 0
     started = time.perf_counter()
     for index, element in enumerate(iterator):

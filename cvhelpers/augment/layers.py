@@ -16,15 +16,29 @@ import math
 
 import keras
 
-from cvhelpers.augment._base import _PACKAGE, _ImageLayer, _range, _value_range
+from cvhelpers.augment._base import _PACKAGE, _check_in_range, _ImageLayer, _range, _value_range
 from cvhelpers.augment._keras_private import seed_generator
+from cvhelpers.validation import check_number, check_positive_int
 
 
 # --------------------------------------------------------------------------
 # noise
 # --------------------------------------------------------------------------
+class _RangeLayer(_ImageLayer):
+    """A layer whose output depends on ``value_range``: concrete inputs far outside it are refused.
+
+    Eager calls on NumPy arrays or eager tensors are checked (one min and max);
+    traced calls, inside ``tf.data`` or ``model.fit``, are not.
+    """
+
+    def call(self, data, training=True):
+        if training is not False:
+            _check_in_range(self._images(data), self.value_range)
+        return super().call(data, training=training)
+
+
 @keras.saving.register_keras_serializable(package=_PACKAGE)
-class SaltAndPepper(_ImageLayer):
+class SaltAndPepper(_RangeLayer):
     """Impulse noise: a fraction ``amount`` of pixels set to black or white.
 
     Each pixel (all its channels together) is hit with probability
@@ -40,24 +54,22 @@ class SaltAndPepper(_ImageLayer):
     salt_vs_pepper : float in [0, 1], default=0.5
         Fraction of the replaced pixels that become salt.
     value_range : (float, float), default=(0, 1)
-        Pepper and salt values.
+        Pepper and salt values, and the range the images must lie in: pass
+        ``(0, 255)`` for 0-255 pixels.
     seed : int, optional
 
     Notes
     -----
     (b, h, w, c) or (h, w, c) images in ``value_range``; float32, same shape,
-    still in ``value_range``.
+    still in ``value_range``. An eager call on images far outside
+    ``value_range`` (0-255 pixels with the default) raises ValueError; inside
+    ``tf.data`` or a compiled model the range is not checked.
     """
 
     def __init__(self, amount=0.05, salt_vs_pepper=0.5, value_range=(0.0, 1.0), seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        for name, value in (("amount", amount), ("salt_vs_pepper", salt_vs_pepper)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise TypeError(f"{name} must be a number in [0, 1], got {value!r}")
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(f"{name} must be in [0, 1], got {value!r}")
-        self.amount = float(amount)
-        self.salt_vs_pepper = float(salt_vs_pepper)
+        self.amount = check_number(amount, "amount", low=0.0, high=1.0)
+        self.salt_vs_pepper = check_number(salt_vs_pepper, "salt_vs_pepper", low=0.0, high=1.0)
         self.value_range = _value_range(value_range)
 
     def get_random_transformation(self, data, training=True, seed=None):
@@ -92,7 +104,7 @@ class SaltAndPepper(_ImageLayer):
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
-class RandomGaussianNoise(_ImageLayer):
+class RandomGaussianNoise(_RangeLayer):
     """Additive Gaussian noise, clipped to the value range, tf.data-safe.
 
     ``keras.layers.GaussianNoise`` is a regularisation layer: it neither
@@ -106,13 +118,17 @@ class RandomGaussianNoise(_ImageLayer):
         Noise standard deviation in units of the value range's width; a pair
         draws one stddev per image uniformly from it.
     value_range : (float, float), default=(0, 1)
+        The range of the images: pass ``(0, 255)`` for 0-255 pixels.
     clip : bool, default=True
         Clip the result to ``value_range``.
     seed : int, optional
 
     Notes
     -----
-    (b, h, w, c) or (h, w, c) images; float32, same shape.
+    (b, h, w, c) or (h, w, c) images in ``value_range``; float32, same shape.
+    An eager call on images far outside ``value_range`` (0-255 pixels with
+    the default) raises ValueError; inside ``tf.data`` or a compiled model the
+    range is not checked.
     """
 
     def __init__(self, stddev=0.05, value_range=(0.0, 1.0), clip=True, seed=None, **kwargs):
@@ -193,14 +209,12 @@ class Cutout(_ImageLayer):
             raise ValueError(f"size must be an int >= 1 or a float in (0, 1], got {size!r}")
         if not (fill in ("zero", "mean") or (isinstance(fill, (int, float)) and not isinstance(fill, bool))):
             raise ValueError(f"fill must be 'zero', 'mean' or a number, got {fill!r}")
-        if isinstance(num_squares, bool) or not isinstance(num_squares, int) or num_squares < 1:
-            raise ValueError(f"num_squares must be an int >= 1, got {num_squares!r}")
-        if not 0.0 <= rate <= 1.0:
-            raise ValueError(f"rate must be in [0, 1], got {rate!r}")
+        if fill not in ("zero", "mean"):
+            check_number(fill, "fill")
         self.size = size
         self.fill = fill
-        self.num_squares = num_squares
-        self.rate = float(rate)
+        self.num_squares = check_positive_int(num_squares, "num_squares")
+        self.rate = check_number(rate, "rate", low=0.0, high=1.0)
 
     def square_side(self, height: int, width: int) -> int:
         """The square's side in pixels for an image of ``height × width``."""

@@ -1,7 +1,7 @@
 """The course's augmentation policies, and :func:`describe` for records and cache keys.
 
 :func:`light_policy`, :func:`strong_policy` and :func:`standard_policy`
-return ``keras.Sequential`` models ready for
+return ``keras.Sequential`` models (which also take one (h, w, c) image) ready for
 :func:`cvhelpers.data.pipeline.make_dataset`'s ``augment``, or to put inside a
 model; :func:`stock_standard_policy` is the standard policy built from stock
 Keras layers only (the throughput benchmark's baseline).
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import keras
 
-from cvhelpers.augment._base import _seed, _value_range
+from cvhelpers.augment._base import _PACKAGE, _seed, _value_range
 from cvhelpers.augment.layers import RandomGaussianNoise
 from cvhelpers.augment.warp import RandomGeometric
 
@@ -19,6 +19,31 @@ from cvhelpers.augment.warp import RandomGeometric
 # --------------------------------------------------------------------------
 # policies
 # --------------------------------------------------------------------------
+@keras.saving.register_keras_serializable(package=_PACKAGE, name="Policy")
+class _Policy(keras.Sequential):
+    """A ``keras.Sequential`` that also takes one (h, w, c) image, as Keras's augmentation layers do.
+
+    A plain ``Sequential`` fixes the rank of its input at the first call, so
+    a policy called on a batch then fails on a single image (and the other
+    way round). A single image is run as a batch of one and comes back
+    without the batch axis; a batch, or a symbolic model input, goes through
+    unchanged.
+    """
+
+    def __call__(self, inputs, *args, **kwargs):
+        if _rank(inputs) != 3:
+            return super().__call__(inputs, *args, **kwargs)
+        return super().__call__(inputs[None], *args, **kwargs)[0]
+
+
+def _rank(inputs):
+    shape = getattr(inputs, "shape", None)
+    try:
+        return None if shape is None else len(shape)
+    except (TypeError, ValueError):  # a tensor of unknown rank
+        return None
+
+
 def _check_policy_args(seed, channels, value_range):
     seed = _seed(seed)
     if channels not in (1, 3):
@@ -45,9 +70,11 @@ def light_policy(seed: int | None = 0, fused: bool = True, fill_mode: str = "con
     Returns
     -------
     keras.Sequential
-        (b, h, w, c) float images -> same shape, float32.
+        (b, h, w, c) float images, or one (h, w, c) image -> same shape, float32.
     """
     seed, _ = _check_policy_args(seed, 1, (0, 1))
+    if not isinstance(fused, bool):
+        raise TypeError(f"fused must be a bool, got {fused!r}")
     layers = keras.layers
     if fused:
         steps = [RandomGeometric(rotation=10 / 360, translation=0.1, zoom=0.1, fill_mode=fill_mode, seed=seed)]
@@ -57,7 +84,7 @@ def light_policy(seed: int | None = 0, fused: bool = True, fill_mode: str = "con
             layers.RandomTranslation(0.1, 0.1, fill_mode=fill_mode, seed=seed + 1),
             layers.RandomZoom(0.1, fill_mode=fill_mode, seed=seed + 2),
         ]
-    return keras.Sequential(steps, name=name)
+    return _Policy(steps, name=name)
 
 
 def strong_policy(
@@ -85,6 +112,7 @@ def strong_policy(
     Returns
     -------
     keras.Sequential
+        (b, h, w, c) images in ``value_range``, or one (h, w, c) image -> same shape, float32.
     """
     seed, value_range = _check_policy_args(seed, channels, value_range)
     layers = keras.layers
@@ -106,7 +134,7 @@ def strong_policy(
             factor=(0.5, 0.5), scale=(0.02, 0.2), fill_value=value_range[0], value_range=value_range, seed=seed + 6
         ),
     ]
-    return keras.Sequential(steps, name=name)
+    return _Policy(steps, name=name)
 
 
 def standard_policy(seed: int | None = 0, value_range=(0.0, 1.0), fill_mode: str = "reflect", name="standard_policy"):
@@ -119,10 +147,11 @@ def standard_policy(seed: int | None = 0, value_range=(0.0, 1.0), fill_mode: str
     Returns
     -------
     keras.Sequential
+        (b, h, w, c) images in ``value_range``, or one (h, w, c) image -> same shape, float32.
     """
     seed, value_range = _check_policy_args(seed, 1, value_range)
     layers = keras.layers
-    return keras.Sequential(
+    return _Policy(
         [
             RandomGeometric(
                 flip="horizontal", rotation=15 / 360, translation=0.1, zoom=0.1, fill_mode=fill_mode, seed=seed
@@ -143,7 +172,7 @@ def stock_standard_policy(
     """:func:`standard_policy` built from stock Keras layers only (four warps)."""
     seed, value_range = _check_policy_args(seed, 1, value_range)
     layers = keras.layers
-    return keras.Sequential(
+    return _Policy(
         [
             layers.RandomFlip("horizontal", seed=seed),
             layers.RandomRotation(15 / 360, fill_mode=fill_mode, seed=seed + 4),

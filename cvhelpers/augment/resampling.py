@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from cvhelpers.validation import check_labels, check_number, check_positive_int, check_seed
+
 
 def oversample_with_augmented_copies(
     x, y, augment, epochs: int = 1, seed: int = 0, batch_size: int = 128, num_classes: int | None = None
@@ -48,9 +50,10 @@ def oversample_with_augmented_copies(
 
     if augment is None or not callable(augment):
         raise TypeError(f"augment must be a Keras layer or a callable, got {augment!r}")
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"epochs must be an int >= 1, got {epochs!r}")
-    indices, is_copy = balanced_epoch_indices(y, epochs=int(epochs), seed=seed)
+    epochs = check_positive_int(epochs, "epochs")
+    check_seed(seed)
+    check_labels(y, "y", length=len(x), length_of="images in x")
+    indices, is_copy = balanced_epoch_indices(y, epochs=epochs, seed=seed)
     return indexed_dataset(
         x, y, indices, batch_size=batch_size, augment=augment, augment_mask=is_copy, num_classes=num_classes
     )
@@ -105,12 +108,13 @@ def context_rich_oversampling(
 
     if not isinstance(background, tf.data.Dataset):
         raise TypeError(f"background must be a tf.data.Dataset of (images, labels) batches, got {background!r}")
-    if isinstance(probability, bool) or not 0.0 <= probability <= 1.0:
-        raise ValueError(f"probability must be in [0, 1], got {probability!r}")
+    probability = check_number(probability, "probability", low=0.0, high=1.0)
+    check_seed(seed)
+    if num_classes is not None:
+        num_classes = check_positive_int(num_classes, "num_classes")
     y = np.asarray(y)
-    num_classes = int(num_classes or np.max(y) + 1)
-    if np.any(y < 0) or np.any(y >= num_classes):
-        raise ValueError(f"labels must lie in [0, {num_classes}), got {np.unique(y).tolist()}")
+    labels = check_labels(y, "y", num_classes=num_classes, length=len(x), length_of="images in x")
+    num_classes = num_classes or int(labels.max()) + 1
     balanced = balanced_dataset(x, y, batch_size, seed=seed, augment=augment, num_classes=num_classes)
     generator = tf.random.Generator.from_seed(seed)
 

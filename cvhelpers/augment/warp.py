@@ -18,6 +18,7 @@ import keras
 
 from cvhelpers.augment._base import _PACKAGE, _ImageLayer, _range
 from cvhelpers.augment.xla import _xla_warp
+from cvhelpers.validation import check_number
 
 _FLIP_MODES = (None, "horizontal", "vertical", "horizontal_and_vertical")
 _FILL_MODES = ("reflect", "wrap", "constant", "nearest")
@@ -44,7 +45,7 @@ class _WarpLayer(_ImageLayer):
         if not isinstance(jit_compile, bool):
             raise TypeError(f"jit_compile must be a bool, got {jit_compile!r}")
         self.fill_mode = fill_mode
-        self.fill_value = float(fill_value)
+        self.fill_value = check_number(fill_value, "fill_value")
         self.interpolation = interpolation
         self.jit_compile = jit_compile
         self.supports_jit = False

@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from cvhelpers.validation import check_labels, check_unit_images
+
 __all__ = [
     "LUMA_WEIGHTS",
 ]
@@ -49,7 +51,17 @@ def _check_array(image, name: str, batched: bool) -> np.ndarray:
         raise ValueError(f"{name} must have 1, 3 or 4 channels, got {array.shape[-1]}")
     if min(array.shape[-3:-1], default=1) < 1:
         raise ValueError(f"{name} has an empty image: shape {array.shape}")
+    if array.dtype != np.uint8 and array.size:
+        _check_unit_floats(array, name)
     return array
+
+
+def _check_unit_floats(array: np.ndarray, name: str) -> None:
+    """Float pixels must be finite and in [0, 1] (a little overshoot passes): 0-255 or -1..1 floats are refused."""
+    check_unit_images(array, name)
+    low = float(array.min())
+    if low < -0.5:
+        raise ValueError(f"{name} must be in [0, 1], got a minimum of {low:g}; rescale the images to [0, 1]")
 
 
 def _num_images(images) -> int:
@@ -147,12 +159,22 @@ def _rgb(values):
     return np.repeat(values, 3, axis=-1) if values.shape[-1] == 1 else values
 
 
-def _check_labels(labels, n: int, name: str = "labels") -> np.ndarray:
-    labels = np.asarray(labels)
-    if labels.shape != (n,):
-        raise ValueError(f"{name} must have shape ({n},), one label per image, got {labels.shape}")
-    if not np.issubdtype(labels.dtype, np.integer):
-        raise TypeError(f"{name} must hold integer class labels, got dtype {labels.dtype}")
-    if n and labels.min() < 0:
-        raise ValueError(f"{name} must be non-negative class indices")
-    return labels.astype(np.int64)
+def _check_labels(labels, n: int, name: str = "labels", num_classes: int | None = None,
+                  length_of: str = "the images", allow_empty: bool = False) -> np.ndarray:
+    """``labels`` as n int64 class indices (:func:`cvhelpers.validation.check_labels`).
+
+    With ``allow_empty``, no labels for no items (n = 0) is an empty int64 array.
+    """
+    if allow_empty and n == 0 and np.shape(labels) == (0,):
+        return np.zeros(0, np.int64)
+    return check_labels(labels, name, num_classes=num_classes, length=n, length_of=length_of)
+
+
+def _check_class_names(class_names, labels: np.ndarray, name: str = "class_names") -> list:
+    """``class_names`` as a list with a name for every label in ``labels``."""
+    if isinstance(class_names, str):
+        raise TypeError(f"{name} must be a sequence of names, not one string")
+    names = list(class_names)
+    if len(labels) and labels.max() >= len(names):
+        raise ValueError(f"{name} has {len(names)} names but the labels go up to {labels.max()}")
+    return names

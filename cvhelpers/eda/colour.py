@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from cvhelpers.eda._batching import _batches, _check_labels, _map, _num_images, _rgb, _to_float
+from cvhelpers.validation import check_positive_int
 
 __all__ = [
     "mean_colour",
@@ -67,9 +68,8 @@ def border_colour(images, border: int = 2) -> np.ndarray:
     ndarray of shape (n, 3), float64
         R, G, B in [0, 1].
     """
-    if not isinstance(border, (int, np.integer)) or border < 1:
-        raise ValueError(f"border must be a positive int, got {border!r}")
-    return _map(images, lambda b: _stat_border(_to_float(b), int(border)))
+    border = check_positive_int(border, "border")
+    return _map(images, lambda b: _stat_border(_to_float(b), border))
 
 
 def _stat_is_gray(batch, tolerance):
@@ -99,9 +99,8 @@ def is_grayscale(images, tolerance: int = 2) -> np.ndarray:
     -------
     ndarray of shape (n,), bool
     """
-    if not isinstance(tolerance, (int, np.integer)) or tolerance < 0:
-        raise ValueError(f"tolerance must be a non-negative int, got {tolerance!r}")
-    return _map(images, lambda b: _stat_is_gray(b, int(tolerance)), dtype=bool)
+    tolerance = check_positive_int(tolerance, "tolerance", smallest=0)
+    return _map(images, lambda b: _stat_is_gray(b, tolerance), dtype=bool)
 
 
 def _stat_alpha(batch):
@@ -223,11 +222,13 @@ def channel_histograms(images, labels=None, bins: int = 32, normalize: bool = Tr
         ``c`` is 1 when every image is gray-scale, else 3 (gray images
         count in all three).
     """
-    if not isinstance(bins, (int, np.integer)) or not 1 <= bins <= 256:
+    if check_positive_int(bins, "bins") > 256:
         raise ValueError(f"bins must be an int from 1 to 256, got {bins!r}")
     n = _num_images(images)
+    if n == 0:
+        raise ValueError("images is empty")
     labels = np.zeros(n, dtype=np.int64) if labels is None else _check_labels(labels, n)
-    groups = int(labels.max()) + 1 if n else 1
+    groups = int(labels.max()) + 1
     channels = 1 if all(batch.shape[-1] == 1 for _, batch in _batches(images)) else 3
     counts = np.zeros(groups * channels * bins, dtype=np.int64)
     for indices, batch in _batches(images):

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from cvhelpers.eda._batching import _batches, _luminance, _num_images, _to_float
+from cvhelpers.validation import check_number, check_positive_int
 
 __all__ = [
     "HAAR_CASCADES",
@@ -71,7 +72,8 @@ def detect_objects(
         Images whose shorter side is smaller are upscaled to it first
         (the cascades' windows are 24 px and up).
     scale_factor, min_neighbors
-        Passed to ``cv2.CascadeClassifier.detectMultiScale``.
+        Passed to ``cv2.CascadeClassifier.detectMultiScale``: a number > 1
+        and an int >= 0.
 
     Returns
     -------
@@ -81,6 +83,11 @@ def detect_objects(
     import cv2
     import pandas as pd
 
+    if isinstance(detectors, str):
+        raise TypeError(f"detectors must be a sequence of names, e.g. ({detectors!r},), not one string")
+    min_side = check_positive_int(min_side, "min_side", smallest=0)
+    scale_factor = check_number(scale_factor, "scale_factor", low=1.0, low_open=True)
+    min_neighbors = check_positive_int(min_neighbors, "min_neighbors", smallest=0)
     cascades = _load_cascades(detectors)
     n = _num_images(images)
     counts = {name: np.zeros(n, dtype=np.int64) for name in cascades}

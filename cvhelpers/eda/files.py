@@ -107,7 +107,7 @@ def file_problems(manifest, image_extensions=(".png", ".jpg", ".jpeg", ".gif", "
     manifest : pandas.DataFrame
         ``ImageFolder.manifest`` (columns ``path, class_name, status, reason``).
     image_extensions : sequence of str
-        A skipped file with one of these endings is a *problem* (corrupt,
+        Endings with their dot (``".png"``). A skipped file with one of these endings is a *problem* (corrupt,
         truncated, empty, too large); others (sounds, text, vector files)
         are merely *not images*.
 
@@ -123,6 +123,12 @@ def file_problems(manifest, image_extensions=(".png", ".jpg", ".jpeg", ".gif", "
     required = {"path", "class_name", "status", "reason"}
     if not hasattr(manifest, "columns") or not required <= set(manifest.columns):
         raise TypeError(f"manifest must be a DataFrame with columns {sorted(required)}")
+    if isinstance(image_extensions, str):
+        raise TypeError(f"image_extensions must be a sequence of endings, e.g. ({image_extensions!r},), "
+                        "not one string")
+    bad = [e for e in image_extensions if not isinstance(e, str) or not e.startswith(".")]
+    if bad:
+        raise ValueError(f"image_extensions must be endings that start with '.', e.g. '.png', got {bad}")
     skipped = manifest[manifest["status"] != "ok"]
     extensions = skipped["path"].map(lambda p: Path(p).suffix.lower())
     is_image = extensions.isin([e.lower() for e in image_extensions])

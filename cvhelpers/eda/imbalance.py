@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from cvhelpers.data.sampling import effective_number
-from cvhelpers.eda._batching import _check_labels
+from cvhelpers.eda._batching import _check_class_names, _check_labels
 
 __all__ = [
     "effective_number",
@@ -42,12 +42,12 @@ def imbalance_table(labels, class_names=None, beta: float = 0.999):
     """
     import pandas as pd
 
-    labels = _check_labels(labels, len(np.asarray(labels)))
+    labels = _check_labels(labels, len(np.atleast_1d(np.asarray(labels))))
+    if class_names is not None:
+        class_names = _check_class_names(class_names, labels)
     num_classes = len(class_names) if class_names is not None else int(labels.max()) + 1
     counts = np.bincount(labels, minlength=num_classes)
-    if class_names is not None and len(counts) > len(class_names):
-        raise ValueError(f"labels go up to {len(counts) - 1} but class_names has {len(class_names)} names")
-    names = list(class_names) if class_names is not None else [str(i) for i in range(len(counts))]
+    names = class_names if class_names is not None else [str(i) for i in range(len(counts))]
     effective = effective_number(counts, beta)
     with np.errstate(divide="ignore"):
         weights = np.where(effective > 0, 1.0 / effective, 0.0)

@@ -17,6 +17,7 @@ import numpy as np
 from cvhelpers.eda._batching import (
     LUMA_WEIGHTS,
     _batches,
+    _check_class_names,
     _check_labels,
     _luminance,
     _num_images,
@@ -35,6 +36,7 @@ from cvhelpers.eda.pixels import (
     _stat_rms_contrast,
 )
 from cvhelpers.eda.resize import _resize_float
+from cvhelpers.validation import check_positive_int
 
 __all__ = [
     "image_stats",
@@ -119,15 +121,19 @@ def image_stats(
     from cvhelpers.progress import progress_bar
 
     edge_threshold = _check_threshold(edge_threshold)
-    if not isinstance(glcm_levels, (int, np.integer)) or not 2 <= glcm_levels <= 256:
+    if check_positive_int(glcm_levels, "glcm_levels", smallest=2) > 256:
         raise ValueError(f"glcm_levels must be an int from 2 to 256, got {glcm_levels!r}")
-    if not isinstance(border, (int, np.integer)) or border < 1:
-        raise ValueError(f"border must be a positive int, got {border!r}")
-    if not isinstance(tolerance, (int, np.integer)) or tolerance < 0:
-        raise ValueError(f"tolerance must be a non-negative int, got {tolerance!r}")
+    border = check_positive_int(border, "border")
+    tolerance = check_positive_int(tolerance, "tolerance", smallest=0)
     n = _num_images(images)
     if n == 0:
         raise ValueError("images is empty")
+    if labels is not None:
+        labels = _check_labels(labels, n)
+        if class_names is not None:
+            class_names = _check_class_names(class_names, labels)
+    elif class_names is not None:
+        raise ValueError("class_names needs labels")
     numbers = np.empty((n, len(STAT_COLUMNS) - 1))
     hashes = np.empty(n, dtype=np.uint64)
     batches = _batches(images)
@@ -136,7 +142,7 @@ def image_stats(
     with _single_threaded_blas():
         for indices, batch in batches:
             numbers[indices], hashes[indices] = _stats_batch(
-                batch, edge_threshold, int(glcm_levels), int(border), tolerance
+                batch, edge_threshold, int(glcm_levels), border, tolerance
             )
     frame = pd.DataFrame(numbers, columns=list(STAT_COLUMNS[:-1]))
     for column in ("height", "width", "channels"):
@@ -144,10 +150,7 @@ def image_stats(
     frame["grayscale"] = frame["grayscale"].astype(bool)
     frame["phash"] = hashes
     if labels is not None:
-        labels = _check_labels(labels, n)
         frame["label"] = labels
         if class_names is not None:
-            frame["class"] = pd.Categorical.from_codes(labels, categories=list(class_names))
-    elif class_names is not None:
-        raise ValueError("class_names needs labels")
+            frame["class"] = pd.Categorical.from_codes(labels, categories=class_names)
     return frame

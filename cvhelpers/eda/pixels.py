@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 
 from cvhelpers.eda._batching import _luminance, _map, _pad, _to_float
+from cvhelpers.validation import check_positive_int
 
 __all__ = [
     "mean_luminance",
@@ -209,7 +210,7 @@ def glcm_features(images, levels: int = 16):
     """
     import pandas as pd
 
-    if not isinstance(levels, (int, np.integer)) or not 2 <= levels <= 256:
+    if check_positive_int(levels, "levels", smallest=2) > 256:
         raise ValueError(f"levels must be an int from 2 to 256, got {levels!r}")
     values = _map(images, lambda b: _stat_glcm(_luminance(_to_float(b)), int(levels)))
     return pd.DataFrame(values, columns=list(GLCM_PROPERTIES))

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from cvhelpers.eda._batching import _check_labels
+from cvhelpers.eda._batching import _check_class_names, _check_labels
 from cvhelpers.eda.sizes import _check_sizes
+from cvhelpers.validation import check_finite_array, check_positive_int
 
 __all__ = [
     "plot_size_scatter",
@@ -55,7 +56,10 @@ def plot_aspect_histogram(aspect, bins: int = 40, ax=None, title=None):
     """Histogram of w / h on a log axis, with 1:1, 4:3 and 16:9 marked (question 2)."""
     import matplotlib.pyplot as plt
 
-    aspect = np.asarray(aspect, dtype=np.float64)
+    aspect = check_finite_array(aspect, "aspect", ndim=1, positive=True)
+    if aspect.size == 0:
+        raise ValueError("aspect is empty")
+    bins = check_positive_int(bins, "bins")
     if ax is None:
         figure, ax = plt.subplots(figsize=(6, 3))
     else:
@@ -78,9 +82,12 @@ def plot_channel_histograms(histograms, group_names=None, title=None, max_groups
     import matplotlib.pyplot as plt
 
     histograms = np.asarray(histograms)
-    if histograms.ndim != 3:
-        raise ValueError(f"histograms must have shape (groups, channels, bins), got {histograms.shape}")
-    groups = min(len(histograms), max_groups)
+    if histograms.ndim != 3 or 0 in histograms.shape or histograms.shape[1] not in (1, 3):
+        raise ValueError(f"histograms must have shape (groups, 1 or 3 channels, bins), got {histograms.shape}")
+    groups = min(len(histograms), check_positive_int(max_groups, "max_groups"))
+    if group_names is not None:
+        if isinstance(group_names, str) or len(group_names) < groups:
+            raise ValueError(f"group_names must name the {groups} groups shown, got {group_names!r}")
     figure, axes = plt.subplots(1, groups, figsize=(2.6 * groups, 2.4), sharey=True, squeeze=False)
     centres = (np.arange(histograms.shape[2]) + 0.5) / histograms.shape[2]
     colours = ["black"] if histograms.shape[1] == 1 else ["tab:red", "tab:green", "tab:blue"]
@@ -102,8 +109,12 @@ def plot_stat_by_class(stats, column: str, ax=None, title=None, log: bool = Fals
     import matplotlib.pyplot as plt
     import seaborn as sns
 
+    if not hasattr(stats, "columns") or not hasattr(stats, "groupby"):
+        raise TypeError(f"stats must be a pandas DataFrame from image_stats, got {type(stats).__name__}")
     if column not in stats.columns or "class" not in stats.columns:
         raise ValueError(f"stats must have columns 'class' and {column!r}")
+    if len(stats) == 0:
+        raise ValueError("stats is empty")
     order = stats.groupby("class", observed=True)[column].median().sort_values().index.tolist()
     if ax is None:
         figure, ax = plt.subplots(figsize=(max(5, 0.45 * len(order)), 3.2))
@@ -142,6 +153,11 @@ def plot_imbalance(table, ax=None, title=None):
 
     from cvhelpers.plots import class_counts_bar
 
+    missing = {"class", "count", "effective_number"} - set(getattr(table, "columns", ()))
+    if not hasattr(table, "attrs") or missing:
+        raise TypeError(f"table must be the DataFrame of imbalance_table, missing columns {sorted(missing)}")
+    if len(table) == 0:
+        raise ValueError("table is empty")
     if ax is None:
         _, ax = plt.subplots(figsize=(max(5, 0.45 * len(table)), 3.2))
     ratio = table.attrs.get("imbalance_ratio")
@@ -165,7 +181,10 @@ def plot_projection(features, labels, class_names=None, ax=None, title=None, see
     Parameters
     ----------
     features : array-like of shape (n, d), float
+        Rows with NaN or inf are left out; at least 2 must remain.
     labels : ndarray of shape (n,), int
+    class_names : sequence of str, optional
+        One name per label.
 
     Returns
     -------
@@ -177,11 +196,18 @@ def plot_projection(features, labels, class_names=None, ax=None, title=None, see
     from sklearn.decomposition import PCA
     from sklearn.preprocessing import StandardScaler
 
-    features = np.asarray(features, dtype=np.float64)
-    labels = _check_labels(labels, len(features))
+    features = np.asarray(features)
+    if not (np.issubdtype(features.dtype, np.number) or features.dtype == bool):
+        raise TypeError(f"features must be numeric, got dtype {features.dtype}")
+    features = features.astype(np.float64)
     if features.ndim != 2 or features.shape[1] < 2:
         raise ValueError(f"features must have shape (n, d) with d >= 2, got {features.shape}")
+    labels = _check_labels(labels, len(features), length_of="rows of features")
+    if class_names is not None:
+        class_names = _check_class_names(class_names, labels)
     finite = np.all(np.isfinite(features), axis=1)
+    if finite.sum() < 2:
+        raise ValueError(f"features must have at least 2 rows without NaN or inf, got {finite.sum()}")
     pca = PCA(n_components=2, random_state=seed)
     points = pca.fit_transform(StandardScaler().fit_transform(features[finite]))
     if ax is None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from cvhelpers.eda._batching import _batches, _check_array, _map, _rgb, _to_float
+from cvhelpers.validation import check_positive_int
 
 __all__ = [
     "resize_batch",
@@ -43,14 +44,10 @@ def _resize_float(values: np.ndarray, size) -> np.ndarray:
     return np.ascontiguousarray(small.reshape(k, c, size[1], size[0]).transpose(0, 3, 2, 1))
 
 
-def _check_size(size) -> tuple[int, int]:
-    if (
-        not isinstance(size, (tuple, list))
-        or len(size) != 2
-        or not all(isinstance(s, (int, np.integer)) and s > 0 for s in size)
-    ):
-        raise ValueError(f"size must be (height, width) with positive ints, got {size!r}")
-    return int(size[0]), int(size[1])
+def _check_size(size, name: str = "size") -> tuple[int, int]:
+    if not isinstance(size, (tuple, list)) or len(size) != 2:
+        raise ValueError(f"{name} must be (height, width) with positive ints, got {size!r}")
+    return check_positive_int(size[0], name), check_positive_int(size[1], name)
 
 
 def resize_batch(images, size=(32, 32)) -> np.ndarray:
@@ -99,8 +96,7 @@ def limit_size(images, max_side: int = 512) -> list:
     """
     import cv2
 
-    if not isinstance(max_side, (int, np.integer)) or max_side < 1:
-        raise ValueError(f"max_side must be a positive int, got {max_side!r}")
+    max_side = check_positive_int(max_side, "max_side")
     out = []
     for index, image in enumerate(images):
         array = _check_array(image, f"images[{index}]", batched=False)

@@ -12,18 +12,11 @@ from __future__ import annotations
 import numpy as np
 
 from cvhelpers.eda._batching import _check_labels
+from cvhelpers.validation import check_features, check_positive_int
 
 __all__ = [
     "knn_accuracy",
 ]
-
-
-def _check_positive_int(value, name: str, smallest: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < smallest:
-        raise ValueError(f"{name} must be at least {smallest}, got {value}")
-    return int(value)
 
 
 def knn_accuracy(features, labels, folds: int = 5, max_neighbors: int = 15, per_class: int | None = None):
@@ -39,7 +32,7 @@ def knn_accuracy(features, labels, folds: int = 5, max_neighbors: int = 15, per_
     Parameters
     ----------
     features : ndarray or pandas.DataFrame of shape (n, d)
-        Numbers per image, e.g. ``image_stats(...)[columns]``; no NaN.
+        Numbers per image, e.g. ``image_stats(...)[columns]``; n >= 2, no NaN or inf.
     labels : ndarray of shape (n,), int
         Class of each row.
     folds : int, default=5
@@ -62,11 +55,12 @@ def knn_accuracy(features, labels, folds: int = 5, max_neighbors: int = 15, per_
     Raises
     ------
     TypeError
-        On non-numeric ``features``, non-integer ``labels`` or a non-int
-        ``folds``, ``max_neighbors`` or ``per_class``.
+        On non-numeric ``features`` or ``labels``.
     ValueError
-        On ``features`` that is not 2-D or holds NaN, ``labels`` of another
-        length or with negative values, or an out-of-range int argument.
+        On ``features`` that is not 2-D with at least 2 rows or holds NaN or
+        inf; ``labels`` of another length, negative or not whole numbers; or
+        ``folds``, ``max_neighbors`` or ``per_class`` that is not an int or
+        out of range.
 
     Examples
     --------
@@ -78,18 +72,12 @@ def knn_accuracy(features, labels, folds: int = 5, max_neighbors: int = 15, per_
     from sklearn.preprocessing import StandardScaler
 
     values = np.asarray(features)
-    if not (np.issubdtype(values.dtype, np.number) or values.dtype == bool):
-        raise TypeError(f"features must be numeric, got dtype {values.dtype}")
-    if values.ndim != 2:
-        raise ValueError(f"features must have shape (n, d), got {values.shape}")
-    values = values.astype(np.float64)
-    if np.isnan(values).any():
-        raise ValueError("features contain NaN; drop those rows or columns first")
-    labels = _check_labels(labels, len(values))
-    folds = _check_positive_int(folds, "folds", smallest=2)
-    max_neighbors = _check_positive_int(max_neighbors, "max_neighbors")
+    values = check_features(values.astype(np.float64) if values.dtype == bool else values).astype(np.float64)
+    labels = _check_labels(labels, len(values), length_of="rows of features")
+    folds = check_positive_int(folds, "folds", smallest=2)
+    max_neighbors = check_positive_int(max_neighbors, "max_neighbors")
     if per_class is not None:
-        per_class = _check_positive_int(per_class, "per_class")
+        per_class = check_positive_int(per_class, "per_class")
         rows = np.concatenate(
             [np.flatnonzero(labels == c)[:per_class] for c in np.unique(labels)] or [np.zeros(0, np.int64)]
         )

@@ -16,6 +16,7 @@ import numpy as np
 
 from cvhelpers.eda._batching import _batches, _check_labels, _luminance, _map, _num_images, _to_float
 from cvhelpers.eda.resize import _check_size, _resize_float, resize_batch
+from cvhelpers.validation import check_positive_int
 
 __all__ = [
     "class_mean_images",
@@ -82,7 +83,7 @@ def perceptual_hash(images, hash_size: int = 8) -> np.ndarray:
     """
     from scipy.fft import dctn
 
-    if hash_size != 8:
+    if check_positive_int(hash_size, "hash_size") != 8:
         raise ValueError(f"hash_size must be 8 (64-bit hashes), got {hash_size!r}")
 
     def hash_batch(batch):
@@ -102,12 +103,29 @@ def hamming_distance(a, b) -> np.ndarray:
     Parameters
     ----------
     a, b : array-like of uint64
+        Hashes from :func:`perceptual_hash` (non-negative ints).
 
     Returns
     -------
     ndarray of uint8
     """
-    return np.bitwise_count(np.asarray(a, dtype=np.uint64) ^ np.asarray(b, dtype=np.uint64))
+    return np.bitwise_count(_as_hashes(a, "a") ^ _as_hashes(b, "b"))
+
+
+def _as_hashes(values, name: str) -> np.ndarray:
+    """Non-negative integers as uint64; floats, strings and negative numbers refused."""
+    if not hasattr(values, "dtype"):  # Python ints: beyond int64, NumPy would make floats of them
+        items = np.asarray(values, dtype=object).ravel()
+        if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in items):
+            if any(v < 0 or v >= 2**64 for v in items):
+                raise ValueError(f"{name} must hold 64-bit hashes, ints from 0 to 2**64 - 1")
+            return np.asarray(values, dtype=np.uint64)
+    array = np.asarray(values)
+    if not np.issubdtype(array.dtype, np.integer):
+        raise TypeError(f"{name} must hold 64-bit hashes (unsigned ints) from perceptual_hash, got dtype {array.dtype}")
+    if np.issubdtype(array.dtype, np.signedinteger) and array.size and array.min() < 0:
+        raise ValueError(f"{name} must hold non-negative hashes, got {array.min()}")
+    return array.astype(np.uint64, copy=False)
 
 
 def near_duplicates(hashes, threshold: int = 4, other=None, labels=None, other_labels=None, tile=(256, 4096)):
@@ -143,9 +161,9 @@ def near_duplicates(hashes, threshold: int = 4, other=None, labels=None, other_l
     import pandas as pd
 
     hashes = _check_hashes(hashes, "hashes")
-    if not isinstance(threshold, (int, np.integer)) or not 0 <= threshold <= 64:
+    if check_positive_int(threshold, "threshold", smallest=0) > 64:
         raise ValueError(f"threshold must be an int from 0 to 64, got {threshold!r}")
-    rows_per_tile, cols_per_tile = _check_size(tile)
+    rows_per_tile, cols_per_tile = _check_size(tile, "tile")
     cross = other is not None
     targets = _check_hashes(other, "other") if cross else hashes
     xor = np.empty((rows_per_tile, cols_per_tile), np.uint64)
@@ -176,11 +194,12 @@ def near_duplicates(hashes, threshold: int = 4, other=None, labels=None, other_l
         }
     )
     if labels is not None:
-        labels = _check_labels(labels, len(hashes))
+        labels = _check_labels(labels, len(hashes), length_of="hashes", allow_empty=True)
         frame["label_i"] = labels[frame["i"].to_numpy()]
         second = labels if not cross else None
         if cross and other_labels is not None:
-            second = _check_labels(other_labels, len(targets), "other_labels")
+            second = _check_labels(other_labels, len(targets), "other_labels", length_of="hashes in other",
+                                   allow_empty=True)
         if second is not None:
             frame["label_j"] = second[frame["j"].to_numpy()]
             frame["same_class"] = frame["label_i"] == frame["label_j"]

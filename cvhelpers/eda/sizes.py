@@ -14,6 +14,7 @@ import numpy as np
 
 from cvhelpers.eda._batching import _check_array, _num_images
 from cvhelpers.eda.colour import alpha_coverage, is_grayscale
+from cvhelpers.validation import check_finite_array, check_number, check_positive_int
 
 __all__ = [
     "image_shapes",
@@ -56,6 +57,7 @@ def size_table(widths, heights, top: int = 10):
     import pandas as pd
 
     widths, heights = _check_sizes(widths, heights)
+    top = check_positive_int(top, "top")
     frame = pd.DataFrame({"width": widths, "height": heights})
     counts = frame.value_counts().rename("count").reset_index()
     counts["share"] = counts["count"] / len(frame)
@@ -63,15 +65,21 @@ def size_table(widths, heights, top: int = 10):
 
 
 def _check_sizes(widths, heights):
-    widths = np.asarray(widths, dtype=np.float64)
-    heights = np.asarray(heights, dtype=np.float64)
+    widths, heights = np.asarray(widths), np.asarray(heights)
     if widths.shape != heights.shape or widths.ndim != 1:
         raise ValueError(f"widths and heights must be 1-D and the same length, got {widths.shape}, {heights.shape}")
     if widths.size == 0:
         raise ValueError("widths and heights are empty")
-    if not (np.all(widths > 0) and np.all(heights > 0)):
-        raise ValueError("widths and heights must be positive (drop unreadable files first)")
-    return widths.astype(np.int64), heights.astype(np.int64)
+    checked = []
+    for name, values in (("widths", widths), ("heights", heights)):
+        try:
+            values = check_finite_array(values, name, positive=True)
+        except ValueError as error:
+            raise ValueError(f"{error} (drop unreadable files first)") from None
+        if (values != np.round(values)).any():
+            raise ValueError(f"{name} must be whole numbers of pixels, got {values[values != np.round(values)][:3]}")
+        checked.append(values.astype(np.int64))
+    return tuple(checked)
 
 
 def aspect_summary(widths, heights, square_tolerance: float = 0.05, side: int | None = None) -> dict:
@@ -98,7 +106,7 @@ def aspect_summary(widths, heights, square_tolerance: float = 0.05, side: int | 
         ``side``, ``share_upscaled`` (shorter side below ``side``).
     """
     widths, heights = _check_sizes(widths, heights)
-    if not 0 <= square_tolerance < 1:
+    if check_number(square_tolerance, "square_tolerance", low=0.0) >= 1:
         raise ValueError(f"square_tolerance must be in [0, 1), got {square_tolerance!r}")
     aspect = widths / heights
     square = np.abs(aspect - 1) <= square_tolerance
@@ -115,8 +123,7 @@ def aspect_summary(widths, heights, square_tolerance: float = 0.05, side: int | 
         "share_stretch_over_2": float(np.mean(stretch > 2)),
     }
     if side is not None:
-        if not isinstance(side, (int, np.integer)) or side < 1:
-            raise ValueError(f"side must be a positive int, got {side!r}")
+        side = check_positive_int(side, "side")
         summary["share_upscaled"] = float(np.mean(np.minimum(widths, heights) < side))
     return summary
 
@@ -146,6 +153,8 @@ def colour_modes(images, stored_modes=None, tolerance: int = 2):
     n = _num_images(images)
     if stored_modes is None:
         stored_modes = [None] * n
+    if isinstance(stored_modes, str):
+        raise TypeError(f"stored_modes must be a sequence with one mode per image, not one string {stored_modes!r}")
     stored_modes = list(stored_modes)
     if len(stored_modes) != n:
         raise ValueError(f"stored_modes must have one entry per image ({n}), got {len(stored_modes)}")

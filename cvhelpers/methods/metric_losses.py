@@ -21,6 +21,11 @@ Two documented exceptions to TFA's numerics:
    float32; this uses the stable ``softplus(x)``, the same value wherever TFA
    is finite, and ``x`` (finite) where TFA gives ``inf``.
 
+Unlike TFA, bad input is refused with a ``ValueError`` or ``TypeError`` that
+names the argument: a margin that is not a finite number >= 0, labels whose
+count differs from the batch of embeddings (known when the shapes are static,
+and checked in the graph under TensorFlow otherwise) and an empty batch.
+
 One cosmetic difference: TFA's :class:`ContrastiveLoss` named itself
 ``"contrasitve_loss"`` (sic); here the default name is ``"contrastive_loss"``.
 
@@ -31,6 +36,8 @@ from __future__ import annotations
 
 import keras
 from keras import ops
+
+from cvhelpers.validation import check_number
 
 __all__ = [
     "DISTANCE_METRICS",
@@ -68,7 +75,7 @@ def pairwise_distance(feature, squared: bool = False):
     -------
     tensor of shape (n, n), dtype of ``feature``
     """
-    feature = ops.convert_to_tensor(feature)
+    feature = _as_matrix(feature)
     square_norms = ops.sum(ops.square(feature), axis=1, keepdims=True)
     distances_squared = square_norms + ops.transpose(square_norms) - 2.0 * ops.matmul(
         feature, ops.transpose(feature)
@@ -99,12 +106,23 @@ def angular_distance(feature):
     -------
     tensor of shape (n, n), dtype of ``feature``, values in [1e-16, 2]
     """
-    feature = ops.convert_to_tensor(feature)
+    feature = _as_matrix(feature)
     normalized = feature / ops.sqrt(
         ops.maximum(ops.sum(ops.square(feature), axis=1, keepdims=True), 1e-12)
     )
     distances = 1.0 - ops.matmul(normalized, ops.transpose(normalized))
     return ops.maximum(distances, 1e-16)
+
+
+def _as_matrix(feature):
+    feature = ops.convert_to_tensor(feature)
+    if len(feature.shape) != 2:
+        raise ValueError(f"feature must be 2-D (n, d), got shape {tuple(feature.shape)}")
+    return feature
+
+
+def _check_margin(margin):
+    return check_number(margin, "margin", low=0)
 
 
 def _check_metric(distance_metric):
@@ -138,7 +156,36 @@ def _prepare(y_true, y_pred):
     elif not input_dtype.startswith("float"):
         embeddings = ops.cast(embeddings, keras.backend.floatx())
     labels = ops.reshape(ops.convert_to_tensor(y_true), (-1, 1))
+    _check_batch(labels, embeddings)
     return labels, embeddings, input_dtype
+
+
+def _check_batch(labels, embeddings):
+    """One label per embedding, and at least one embedding."""
+    n_labels, n = labels.shape[0], embeddings.shape[0]
+    if n == 0:
+        raise ValueError("y_pred is an empty batch (0 embeddings); a triplet loss needs embeddings")
+    if n_labels is not None and n is not None:
+        if n_labels != n:
+            raise ValueError(f"y_true has {n_labels} labels but y_pred is a batch of {n} embeddings; "
+                             "pass one label per embedding")
+    else:
+        _assert_when_run(lambda tf: (tf.shape(labels)[0], tf.shape(embeddings)[0]),
+                         "y_true must hold one label per embedding of y_pred (the batch sizes differ)")
+
+
+def _assert_when_run(sizes, message):
+    """The runtime twin of a static shape check, for shapes known only when a graph runs.
+
+    Under the TensorFlow backend it adds ``tf.debugging.assert_equal`` on the
+    two tensors ``sizes(tf)`` returns (a few microseconds a step; XLA drops
+    it). Other backends trace with static shapes, so the static check covers
+    them.
+    """
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.debugging.assert_equal(*sizes(tf), message=message)
 
 
 def _masked_maximum(data, mask, axis=1):
@@ -181,7 +228,7 @@ def triplet_semihard_loss(y_true, y_pred, margin=1.0, distance_metric="L2"):
     y_pred : tensor of shape (batch, dim), float16, bfloat16, float32 or float64
         Embeddings, which should be L2-normalized. 16-bit input is computed in
         float32 and the result cast back, as in TFA.
-    margin : float, default=1.0
+    margin : float >= 0, default=1.0
     distance_metric : {"L2", "squared-L2", "angular"} or callable, default="L2"
         ``"L2"``: Euclidean distance; ``"squared-L2"``: its square;
         ``"angular"``: ``1 - cosine similarity``; a callable maps the
@@ -192,11 +239,20 @@ def triplet_semihard_loss(y_true, y_pred, margin=1.0, distance_metric="L2"):
     scalar tensor, dtype of ``y_pred``
         0 for a batch with no positive pair (TFA returns NaN there).
 
+    Raises
+    ------
+    ValueError
+        When ``y_pred`` is not 2-D or is an empty batch, ``y_true`` does not
+        hold one label per embedding, ``margin`` is not a finite number >= 0
+        (``TypeError`` when it is not a number) or ``distance_metric`` is
+        unknown.
+
     Examples
     --------
     >>> float(triplet_semihard_loss([0, 0], [[0.0, 1.0], [1.0, 0.0]]))  # doctest: +ELLIPSIS
     2.41421...
     """
+    margin = _check_margin(margin)
     distance_metric = _check_metric(distance_metric)
     labels, embeddings, input_dtype = _prepare(y_true, y_pred)
     dtype = embeddings.dtype
@@ -245,7 +301,7 @@ def triplet_hard_loss(y_true, y_pred, margin=1.0, soft=False, distance_metric="L
     y_true : tensor of shape (batch,) or (batch, 1), int (or float holding ints)
     y_pred : tensor of shape (batch, dim), float
         L2-normalized embeddings; 16-bit input is computed in float32.
-    margin : float, default=1.0
+    margin : float >= 0, default=1.0
         Ignored when ``soft=True``.
     soft : bool, default=False
         Soft-margin version. TFA's ``log1p(exp(x))`` overflows to inf for large
@@ -257,11 +313,20 @@ def triplet_hard_loss(y_true, y_pred, margin=1.0, soft=False, distance_metric="L
     -------
     scalar tensor, dtype of ``y_pred``
 
+    Raises
+    ------
+    ValueError
+        When ``y_pred`` is not 2-D or is an empty batch, ``y_true`` does not
+        hold one label per embedding, ``margin`` is not a finite number >= 0
+        (``TypeError`` when it is not a number) or ``distance_metric`` is
+        unknown.
+
     Examples
     --------
     >>> float(triplet_hard_loss([0, 0], [[0.0, 1.0], [1.0, 0.0]]))
     1.0
     """
+    margin = _check_margin(margin)
     distance_metric = _check_metric(distance_metric)
     if not isinstance(soft, bool):
         raise TypeError(f"soft must be a bool, got {type(soft).__name__}")
@@ -296,23 +361,45 @@ def contrastive_loss(y_true, y_pred, margin=1.0):
         1 for a same-class pair, 0 for a different-class pair.
     y_pred : tensor of shape (batch,), float
         Distances between the two embeddings of each pair.
-    margin : float, default=1.0
+    margin : float >= 0, default=1.0
 
     Returns
     -------
     tensor of shape (batch,), dtype of ``y_pred``
         One loss per pair (no reduction), as in TFA.
 
+    Raises
+    ------
+    ValueError
+        When ``y_true`` and ``y_pred`` differ in shape (one label per pair,
+        never broadcast) or ``margin`` is not a finite number >= 0
+        (``TypeError`` when it is not a number).
+
     Examples
     --------
     >>> [float(v) for v in contrastive_loss([1, 0], [0.5, 0.25])]
     [0.25, 0.5625]
     """
+    margin = _check_margin(margin)
     y_pred = ops.convert_to_tensor(y_pred)
     if not keras.backend.standardize_dtype(y_pred.dtype).startswith(("float", "bfloat")):
         y_pred = ops.cast(y_pred, keras.backend.floatx())
     y_true = ops.cast(ops.convert_to_tensor(y_true), y_pred.dtype)
+    _check_pairs(y_true, y_pred)
     return y_true * ops.square(y_pred) + (1.0 - y_true) * ops.square(ops.maximum(margin - y_pred, 0.0))
+
+
+def _check_pairs(y_true, y_pred):
+    """The same shape for the pair labels and the pair distances (no broadcasting)."""
+    true_shape, pred_shape = tuple(y_true.shape), tuple(y_pred.shape)
+    if len(true_shape) != len(pred_shape) or any(
+        a is not None and b is not None and a != b for a, b in zip(true_shape, pred_shape, strict=True)
+    ):
+        raise ValueError(f"y_true has shape {true_shape} but y_pred has shape {pred_shape}; "
+                         "pass one label per pair distance")
+    if None in true_shape or None in pred_shape:
+        _assert_when_run(lambda tf: (tf.shape(y_true), tf.shape(y_pred)),
+                         "y_true must hold one label per pair distance of y_pred (the shapes differ)")
 
 
 def triplet_batch_all_loss(y_true, y_pred, margin=1.0, distance_metric="L2", remove_easy=True):
@@ -328,14 +415,23 @@ def triplet_batch_all_loss(y_true, y_pred, margin=1.0, distance_metric="L2", rem
     ----------
     y_true : tensor of shape (batch,) or (batch, 1), int
     y_pred : tensor of shape (batch, dim), float
-    margin : float, default=1.0
+    margin : float >= 0, default=1.0
     distance_metric : {"L2", "squared-L2", "angular"} or callable, default="L2"
     remove_easy : bool, default=True
 
     Returns
     -------
     scalar tensor, dtype of ``y_pred``; 0 when the batch has no valid triplet.
+
+    Raises
+    ------
+    ValueError
+        When ``y_pred`` is not 2-D or is an empty batch, ``y_true`` does not
+        hold one label per embedding, ``margin`` is not a finite number >= 0
+        (``TypeError`` when it is not a number) or ``distance_metric`` is
+        unknown.
     """
+    margin = _check_margin(margin)
     distance_metric = _check_metric(distance_metric)
     labels, embeddings, input_dtype = _prepare(y_true, y_pred)
     dtype = embeddings.dtype
@@ -360,7 +456,7 @@ class TripletBatchAllLoss(keras.losses.Loss):
 
     Parameters
     ----------
-    margin : float, default=1.0
+    margin : float >= 0, default=1.0
     distance_metric : {"L2", "squared-L2", "angular"} or callable, default="L2"
     remove_easy : bool, default=True
     name : str, optional
@@ -384,12 +480,6 @@ class TripletBatchAllLoss(keras.losses.Loss):
         }
 
 
-def _check_margin(margin):
-    if isinstance(margin, bool) or not isinstance(margin, (int, float)):
-        raise TypeError(f"margin must be a number, got {type(margin).__name__}")
-    return float(margin)
-
-
 @keras.saving.register_keras_serializable(package="cvhelpers")
 class TripletSemiHardLoss(keras.losses.Loss):
     """Keras loss for :func:`triplet_semihard_loss` (``tfa.losses.TripletSemiHardLoss``).
@@ -399,7 +489,7 @@ class TripletSemiHardLoss(keras.losses.Loss):
 
     Parameters
     ----------
-    margin : float, default=1.0
+    margin : float >= 0, default=1.0
     distance_metric : {"L2", "squared-L2", "angular"} or callable, default="L2"
     name : str, optional
 
@@ -426,7 +516,7 @@ class TripletHardLoss(keras.losses.Loss):
 
     Parameters
     ----------
-    margin : float, default=1.0
+    margin : float >= 0, default=1.0
     soft : bool, default=False
     distance_metric : {"L2", "squared-L2", "angular"} or callable, default="L2"
     name : str, optional
@@ -458,7 +548,7 @@ class ContrastiveLoss(keras.losses.Loss):
 
     Parameters
     ----------
-    margin : float, default=1.0
+    margin : float >= 0, default=1.0
     reduction : str, default="sum_over_batch_size"
         Any Keras 3 reduction (``"sum"``, ``"none"``, ...).
     name : str, default="contrastive_loss"

@@ -31,6 +31,7 @@ import keras
 import numpy as np
 
 from cvhelpers.training import models
+from cvhelpers.validation import check_number, check_positive_int, check_seed
 
 __all__ = [
     "nt_xent",
@@ -43,6 +44,14 @@ __all__ = [
 ]
 
 _PACKAGE = "cvhelpers"
+
+
+def _check_temperature(temperature) -> float:
+    return check_number(temperature, "temperature", low=0.0, low_open=True)
+
+
+def _check_optional_seed(seed):
+    return None if seed is None else check_seed(seed)
 
 
 def nt_xent(z1, z2, temperature: float = 0.5):
@@ -60,11 +69,18 @@ def nt_xent(z1, z2, temperature: float = 0.5):
         Projections of the first and second view; row ``k`` of both comes
         from image ``k``. ``b >= 2``.
     temperature : float, default=0.5
-        Must be > 0.
+        Must be finite and > 0.
 
     Returns
     -------
     scalar tensor, float32
+
+    Raises
+    ------
+    ValueError
+        When ``z1`` and ``z2`` differ in shape, are not 2-D or have fewer than
+        2 rows, or ``temperature`` is not a finite number > 0 (``TypeError``
+        when it is not a number).
 
     Examples
     --------
@@ -73,10 +89,11 @@ def nt_xent(z1, z2, temperature: float = 0.5):
     True
     """
     ops = keras.ops
-    if not isinstance(temperature, (int, float)) or isinstance(temperature, bool) or temperature <= 0:
-        raise ValueError(f"temperature must be a positive number, got {temperature!r}")
+    temperature = _check_temperature(temperature)
     if len(z1.shape) != 2 or tuple(z1.shape) != tuple(z2.shape):
         raise ValueError(f"z1 and z2 must both have shape (b, d), got {tuple(z1.shape)} and {tuple(z2.shape)}")
+    if z1.shape[0] is not None and z1.shape[0] < 2:
+        raise ValueError(f"z1 and z2 need b >= 2 rows (each view needs negatives), got {z1.shape[0]}")
     z = ops.concatenate([ops.cast(z1, "float32"), ops.cast(z2, "float32")], axis=0)
     z = z / ops.maximum(ops.norm(z, axis=1, keepdims=True), 1e-12)
     similarity = ops.matmul(z, ops.transpose(z)) / temperature  # (2b, 2b)
@@ -143,8 +160,8 @@ def projection_head(
         (b, input_dim) to (b, output_dim).
     """
     for label, value in (("input_dim", input_dim), ("hidden_dim", hidden_dim), ("output_dim", output_dim)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{label} must be a positive int, got {value!r}")
+        check_positive_int(value, label)
+    seed = _check_optional_seed(seed)
 
     def init(offset):
         return keras.initializers.GlorotUniform(seed=None if seed is None else seed + offset)
@@ -195,10 +212,8 @@ class SimCLR(keras.Model):
         super().__init__(**kwargs)
         if not isinstance(encoder, keras.Model):
             raise TypeError(f"encoder must be a keras.Model, got {type(encoder).__name__}")
-        if not isinstance(temperature, (int, float)) or isinstance(temperature, bool) or temperature <= 0:
-            raise ValueError(f"temperature must be a positive number, got {temperature!r}")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
-            raise TypeError(f"seed must be an int or None, got {seed!r}")
+        temperature = _check_temperature(temperature)
+        seed = _check_optional_seed(seed)
         if augment is None:
             from cvhelpers.augment import strong_policy
 
@@ -293,6 +308,13 @@ class PretrainResult:
     num_images : int
         Unlabelled images per epoch.
     from_cache : bool
+
+    Raises
+    ------
+    TypeError
+        When ``history`` is not a dict.
+    ValueError
+        When ``seconds`` is not a finite number >= 0 or ``num_images`` not an int >= 1.
     """
 
     encoder: keras.Model
@@ -302,6 +324,12 @@ class PretrainResult:
     num_images: int
     from_cache: bool = False
     epoch_seconds: list = field(default_factory=list)
+
+    def __post_init__(self):
+        if not isinstance(self.history, dict):
+            raise TypeError(f"history must be a dict of per-epoch values, got {type(self.history).__name__}")
+        check_number(self.seconds, "seconds", low=0.0)
+        check_positive_int(self.num_images, "num_images")
 
 
 class _EpochTimer(keras.callbacks.Callback):
@@ -379,12 +407,14 @@ def pretrain_simclr(
     from cvhelpers.data.pipeline import to_float_images
     from cvhelpers.training.trainer import EpochProgress
 
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 2:
-        raise ValueError(f"batch_size must be an int >= 2, got {batch_size!r}")
+    check_positive_int(epochs, "epochs")
+    check_positive_int(batch_size, "batch_size", smallest=2)
+    _check_pretrain_settings(width, feature_dim, temperature, learning_rate, seed)
     x = np.asarray(x)
+    if x.ndim not in (3, 4):
+        raise ValueError(f"x must have shape (n, h, w) or (n, h, w, c), got {x.shape}")
     if max_images is not None:
+        check_positive_int(max_images, "max_images")
         if max_images < batch_size:
             raise ValueError(f"max_images must be at least batch_size ({batch_size}), got {max_images}")
         if max_images < len(x):
@@ -443,6 +473,15 @@ def pretrain_simclr(
     return PretrainResult(encoder, logs, seconds, per_second, len(images), False, timer.seconds)
 
 
+def _check_pretrain_settings(width, feature_dim, temperature, learning_rate, seed):
+    """The scalar settings of :func:`pretrain_simclr`, checked before any cache lookup or training."""
+    check_positive_int(width, "width")
+    check_positive_int(feature_dim, "feature_dim")
+    _check_temperature(temperature)
+    check_number(learning_rate, "learning_rate", low=0.0, low_open=True)
+    check_seed(seed)
+
+
 def classifier_from_encoder(
     encoder: keras.Model,
     num_classes: int,
@@ -477,6 +516,8 @@ def classifier_from_encoder(
         raise TypeError(f"encoder must be a keras.Model, got {type(encoder).__name__}")
     if not isinstance(trainable, bool):
         raise TypeError(f"trainable must be a bool, got {trainable!r}")
+    num_classes = check_positive_int(num_classes, "num_classes", smallest=2)
+    seed = _check_optional_seed(seed)
     from cvhelpers.training.two_stage import clone_with_weights
 
     copy = clone_with_weights(encoder)

@@ -28,12 +28,13 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from cvhelpers.validation import check_number, check_seed
+
 __all__ = ["supervised_contrastive_loss", "SupConHybrid"]
 
 
-def _check_temperature(temperature):
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature > 0:
-        raise ValueError(f"temperature must be a positive number, got {temperature!r}")
+def _check_temperature(temperature) -> float:
+    return check_number(temperature, "temperature", low=0.0, low_open=True)
 
 
 def supervised_contrastive_loss(labels, embeddings, temperature: float = 0.1):
@@ -53,11 +54,18 @@ def supervised_contrastive_loss(labels, embeddings, temperature: float = 0.1):
     labels : tensor of shape (n,), int
     embeddings : tensor of shape (n, d), float
     temperature : float, default=0.1
-        Must be > 0.
+        Must be finite and > 0.
 
     Returns
     -------
     scalar tensor, float32
+
+    Raises
+    ------
+    ValueError
+        When ``embeddings`` is not 2-D, ``labels`` and ``embeddings`` differ
+        in length (compared when both lengths are static) or ``temperature``
+        is not a finite number > 0 (``TypeError`` when it is not a number).
     """
     _check_temperature(temperature)
     if len(embeddings.shape) != 2:
@@ -129,9 +137,9 @@ class SupConHybrid(keras.Model):
             raise TypeError(f"network must be a keras.Model, got {type(network).__name__}")
         if augment is None or not callable(augment):
             raise TypeError(f"augment must be a Keras layer or a callable, got {augment!r}")
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight >= 0:
-            raise ValueError(f"weight must be a number >= 0, got {weight!r}")
-        _check_temperature(temperature)
+        weight = check_number(weight, "weight", low=0.0)
+        temperature = _check_temperature(temperature)
+        seed = None if seed is None else check_seed(seed)
         self.network = network
         self.encoder = encoder_of(network)
         self.augment = augment

@@ -7,9 +7,11 @@ Modules
 -------
 classification
     :func:`classification_report` (balanced accuracy, macro F1, head/tail
-    recall, calibration), the comparison table, confusion matrices, recall,
-    ROC and precision-recall plots, a class-imbalanced evaluation subset
-    (:func:`skewed_subset`), and the ``BalancedAccuracy`` Keras metric.
+    recall, calibration), the comparison table, a class-imbalanced
+    evaluation subset (:func:`skewed_subset`) and the ``BalancedAccuracy`` Keras metric.
+classification_plots
+    Confusion matrices, per-class recall, the most confused pairs, ROC and
+    precision-recall curves.
 generative
     Fréchet distance, precision/recall of generated features, label
     faithfulness, diversity, per class.
@@ -25,12 +27,14 @@ from cvhelpers.metrics.classification import (
     comparison_table,
     gap_closed,
     head_tail_classes,
+    predict_logits,
+    skewed_subset,
+)
+from cvhelpers.metrics.classification_plots import (
     most_confused_pairs,
     plot_confusion_matrices,
     plot_per_class_recall,
     plot_roc_pr_curves,
-    predict_logits,
-    skewed_subset,
 )
 from cvhelpers.metrics.few_shot import choose_threshold, pair_distances, verification_metrics
 from cvhelpers.metrics.generative import (

@@ -1,4 +1,4 @@
-"""Evaluation beyond accuracy: one report, confusion matrices, recall plots.
+"""Evaluation beyond accuracy: one report, a comparison table, a streaming balanced accuracy.
 
 :func:`classification_report` returns everything the course compares methods
 by: per-class precision, recall, F1 and support; macro and weighted F1;
@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 import keras
 import numpy as np
 
+from cvhelpers.validation import check_finite_array, check_number, check_positive_int, check_seed
+
 __all__ = [
     "BalancedAccuracy",
     "EvaluationReport",
@@ -32,10 +34,6 @@ __all__ = [
     "skewed_subset",
     "gap_closed",
     "comparison_table",
-    "plot_confusion_matrices",
-    "plot_per_class_recall",
-    "most_confused_pairs",
-    "plot_roc_pr_curves",
 ]
 
 
@@ -52,14 +50,23 @@ class BalancedAccuracy(keras.metrics.Metric):
     Parameters
     ----------
     num_classes : int
+        At least 2.
     name : str, default="balanced_accuracy"
+
+    Raises
+    ------
+    ValueError
+        For ``num_classes`` below 2; in ``update_state``, for ``y_pred`` that
+        is not (b, num_classes), ``y_true`` of another shape or length, or
+        labels outside [0, num_classes). Out-of-range labels are checked on
+        the values: eagerly with a ``ValueError``, inside a compiled ``fit``
+        with a ``tf.debugging`` assertion (``InvalidArgumentError``).
     """
 
     def __init__(self, num_classes: int, name: str = "balanced_accuracy", **kwargs):
+        num_classes = check_positive_int(num_classes, "num_classes", smallest=2)
         super().__init__(name=name, **kwargs)
-        if num_classes < 2:
-            raise ValueError(f"num_classes must be at least 2, got {num_classes}")
-        self.num_classes = int(num_classes)
+        self.num_classes = num_classes
         self.confusion = self.add_variable(
             shape=(self.num_classes, self.num_classes), initializer="zeros", name="confusion", dtype="float32"
         )
@@ -67,15 +74,45 @@ class BalancedAccuracy(keras.metrics.Metric):
     def update_state(self, y_true, y_pred, sample_weight=None):
         ops = keras.ops
         y_pred = ops.convert_to_tensor(y_pred)
-        y_true = ops.convert_to_tensor(y_true)
-        if len(y_true.shape) == len(y_pred.shape) and y_true.shape[-1] == self.num_classes and y_true.shape[-1] != 1:
-            y_true = ops.argmax(y_true, axis=-1)
-        y_true = ops.cast(ops.reshape(y_true, (-1,)), "int32")
+        y_true = self._class_indices(ops.convert_to_tensor(y_true), y_pred)
         predicted = ops.cast(ops.argmax(y_pred, axis=-1), "int32")
         pairs = ops.one_hot(y_true, self.num_classes)[:, :, None] * ops.one_hot(predicted, self.num_classes)[:, None, :]
         if sample_weight is not None:
             pairs = pairs * ops.reshape(ops.cast(sample_weight, "float32"), (-1, 1, 1))
         self.confusion.assign_add(ops.sum(pairs, axis=0))
+
+    def _class_indices(self, y_true, y_pred):
+        """``y_true`` as int32 class indices (b,), its shape checked against ``y_pred`` and its range asserted."""
+        ops = keras.ops
+        if len(y_pred.shape) < 2 or y_pred.shape[-1] not in (None, self.num_classes):
+            raise ValueError(f"y_pred must have shape (b, {self.num_classes}), got {tuple(y_pred.shape)}")
+        width = y_true.shape[-1] if len(y_true.shape) == len(y_pred.shape) else None
+        if width == self.num_classes:
+            y_true = ops.argmax(y_true, axis=-1)
+        elif width not in (None, 1):
+            raise ValueError(
+                f"y_true must be class indices (b,) or one-hot rows (b, {self.num_classes}), got {tuple(y_true.shape)}"
+            )
+        y_true = ops.cast(ops.reshape(y_true, (-1,)), "int32")
+        rows = _static_size(y_pred.shape[:-1])
+        if rows is not None and y_true.shape[0] is not None and y_true.shape[0] != rows:
+            raise ValueError(f"y_true and y_pred must hold as many samples, got {y_true.shape[0]} and {rows}")
+        self._assert_in_range(y_true)
+        return y_true
+
+    def _assert_in_range(self, y_true):
+        """Out-of-range labels would drop out of the confusion matrix: refuse them."""
+        import tensorflow as tf
+
+        message = f"y_true must hold class indices in [0, {self.num_classes})"
+        if tf.executing_eagerly():
+            values = np.asarray(y_true)
+            if values.size and (values.min() < 0 or values.max() >= self.num_classes):
+                raise ValueError(f"{message}, got values in [{values.min()}, {values.max()}]")
+            return
+        ops = keras.ops
+        in_range = ops.logical_and(ops.all(y_true >= 0), ops.all(y_true < self.num_classes))
+        tf.debugging.Assert(in_range, [message + ", got values in", ops.min(y_true), ops.max(y_true)])
 
     def result(self):
         ops = keras.ops
@@ -91,16 +128,45 @@ class BalancedAccuracy(keras.metrics.Metric):
         return {**super().get_config(), "num_classes": self.num_classes}
 
 
+def _static_size(shape):
+    """The number of elements of a static shape, or None when a dimension is unknown."""
+    if any(dim is None for dim in shape):
+        return None
+    return int(np.prod(shape, dtype=np.int64))
+
+
 def predict_logits(model, x, batch_size: int = 512) -> np.ndarray:
-    """Logits (b, C) of a model on uint8 or float images, without a progress bar."""
+    """Logits (b, C) of a model on uint8 or float images, without a progress bar.
+
+    Raises
+    ------
+    TypeError
+        When ``model`` is not a ``keras.Model``.
+    ValueError
+        When ``batch_size`` is not a positive int.
+    """
     from cvhelpers.data.pipeline import to_float_images
 
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+    check_positive_int(batch_size, "batch_size")
     return np.asarray(model.predict(to_float_images(x), batch_size=batch_size, verbose=0))
 
 
 def head_tail_classes(counts: dict, k: int = 3) -> tuple[list, list]:
-    """The ``k`` largest and ``k`` smallest classes of a ``{label: count}`` dict."""
-    if k < 1 or 2 * k > len(counts):
+    """The ``k`` largest and ``k`` smallest classes of a ``{label: count}`` dict.
+
+    Raises
+    ------
+    TypeError
+        When ``counts`` is not a dict.
+    ValueError
+        When ``k`` is not an int in [1, len(counts) // 2].
+    """
+    if not isinstance(counts, dict):
+        raise TypeError(f"counts must be a dict of label to count, got {type(counts).__name__}")
+    k = check_positive_int(k, "k")
+    if 2 * k > len(counts):
         raise ValueError(f"k must be in [1, {len(counts) // 2}], got {k}")
     order = sorted(counts, key=lambda label: (-counts[label], label))
     return order[:k], order[-k:]
@@ -142,8 +208,8 @@ def skewed_subset(y, counts, largest: int = 1000, seed=0) -> np.ndarray:
         sequence, or a non-int ``largest``.
     ValueError
         On ``y`` that is not 1-D, negative or all-zero ``counts``,
-        ``largest`` below 1, or a class with fewer images in ``y`` than it
-        must keep.
+        ``largest`` below 1, a ``seed`` that is neither an int >= 0 nor a
+        Generator, or a class with fewer images in ``y`` than it must keep.
 
     Examples
     --------
@@ -168,6 +234,8 @@ def skewed_subset(y, counts, largest: int = 1000, seed=0) -> np.ndarray:
         raise TypeError(f"counts must be a dict of label to count or a 1-D sequence, got {type(counts).__name__}")
     if not profile or min(profile.values()) < 0 or max(profile.values()) == 0:
         raise ValueError(f"counts must be non-negative with a positive largest count, got {profile}")
+    if not isinstance(seed, np.random.Generator):
+        check_seed(seed)
     n_max = max(profile.values())
     rng = np.random.default_rng(seed)
     chosen = []
@@ -210,12 +278,29 @@ class EvaluationReport:
         head_recall, tail_recall, worst_recall (and worst_class).
     confusion : ndarray of shape (C, C), int64
         Rows are true classes, columns predictions.
+    class_names : list of str
+        One per row of ``confusion`` (or empty).
+
+    Raises
+    ------
+    TypeError
+        When ``summary`` is not a dict.
+    ValueError
+        When ``confusion`` is not a square matrix of finite counts >= 0, or
+        ``class_names`` does not have one name per class.
     """
 
     per_class: object
     summary: dict
     confusion: np.ndarray = field(repr=False)
     class_names: list = field(default_factory=list)
+
+    def __post_init__(self):
+        if not isinstance(self.summary, dict):
+            raise TypeError(f"summary must be a dict of metric to value, got {type(self.summary).__name__}")
+        self.confusion = _check_confusion(self.confusion)
+        if self.class_names and len(self.class_names) != len(self.confusion):
+            raise ValueError(f"class_names has {len(self.class_names)} names for {len(self.confusion)} classes")
 
     def row(self) -> dict:
         """The summary as one flat row for :func:`comparison_table`."""
@@ -252,10 +337,11 @@ def classification_report(y_true, scores, class_names=None, counts=None, k: int 
     Raises
     ------
     ValueError
-        On labels outside [0, C) or not 1-D, NaN scores, mismatched lengths,
-        or ``counts`` keys outside [0, C).
+        On labels outside [0, C) or not 1-D, NaN or infinite scores,
+        mismatched or zero lengths, ``counts`` keys outside [0, C), or ``k``
+        that is not a positive int.
     TypeError
-        On labels that are not integers.
+        On labels that are not integers, or ``counts`` that is not a dict.
     """
     import pandas as pd
     from imblearn.metrics import geometric_mean_score
@@ -272,13 +358,18 @@ def classification_report(y_true, scores, class_names=None, counts=None, k: int 
     n, num_classes = scores.shape
     if len(y_true) != n:
         raise ValueError(f"y_true and scores must have the same length, got {len(y_true)} and {n}")
-    if np.isnan(scores).any():
-        raise ValueError("scores contain NaN; the model diverged or the inputs are broken")
+    if n == 0:
+        raise ValueError("y_true and scores are empty")
+    if not np.isfinite(scores).all():
+        raise ValueError("scores contain NaN or inf; the model diverged or the inputs are broken")
     if y_true.min() < 0 or y_true.max() >= num_classes:
         raise ValueError(f"y_true must be in [0, {num_classes}), got [{y_true.min()}, {y_true.max()}]")
     class_names = list(class_names) if class_names is not None else [str(c) for c in range(num_classes)]
     if len(class_names) != num_classes:
         raise ValueError(f"class_names has {len(class_names)} names for {num_classes} classes")
+    k = check_positive_int(k, "k")
+    if counts is not None and not isinstance(counts, dict):
+        raise TypeError(f"counts must be a dict of label to count, got {type(counts).__name__}")
     if counts is not None and not set(counts) <= set(range(num_classes)):
         raise ValueError(f"counts has keys outside [0, {num_classes}): {sorted(set(counts) - set(range(num_classes)))}")
 
@@ -330,7 +421,15 @@ def gap_closed(value: float, baseline: float, oracle: float) -> float:
 
     0 means no better than the baseline, 1 means as good as the oracle; it
     can be negative or above 1. NaN when the gap is zero.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming the argument, when one is not a finite number.
     """
+    value, baseline, oracle = (
+        check_number(number, name) for number, name in ((value, "value"), (baseline, "baseline"), (oracle, "oracle"))
+    )
     gap = oracle - baseline
     return float("nan") if gap == 0 else float((value - baseline) / gap)
 
@@ -350,13 +449,19 @@ def comparison_table(reports: dict, baseline: str | None = None, oracle: str | N
     Returns
     -------
     pandas.DataFrame
+
+    Raises
+    ------
+    TypeError
+        When ``reports`` is not a dict of reports (or of dicts).
+    ValueError
+        When ``reports`` is empty, ``columns`` names a column no report has,
+        only one of ``baseline`` and ``oracle`` is given, or either is not a
+        method in ``reports``.
     """
     import pandas as pd
 
-    rows = {
-        name: (report.row() if isinstance(report, EvaluationReport) else dict(report))
-        for name, report in reports.items()
-    }
+    rows = _report_rows(reports)
     table = pd.DataFrame.from_dict(rows, orient="index")
     if columns is None:
         columns = [
@@ -364,7 +469,12 @@ def comparison_table(reports: dict, baseline: str | None = None, oracle: str | N
             for c in ("balanced_accuracy", "macro_f1", "head_recall", "tail_recall", "worst_recall", "worst_class")
             if c in table.columns
         ]
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise ValueError(f"columns {missing} are in no report; the reports have {list(table.columns)}")
     table = table[list(columns)]
+    if (baseline is None) != (oracle is None):
+        raise ValueError(f"baseline and oracle go together, got baseline={baseline!r} and oracle={oracle!r}")
     if baseline is not None and oracle is not None:
         if baseline not in rows or oracle not in rows:
             raise ValueError(f"baseline {baseline!r} and oracle {oracle!r} must be among {list(rows)}")
@@ -373,152 +483,25 @@ def comparison_table(reports: dict, baseline: str | None = None, oracle: str | N
     return table
 
 
-def plot_confusion_matrices(report: EvaluationReport, title: str = "", normalize_only: bool = False):
-    """Raw counts and row-normalized confusion matrices as seaborn heatmaps.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
-    confusion = report.confusion
-    normalized = confusion / np.maximum(confusion.sum(axis=1, keepdims=True), 1)
-    panels = [("row-normalized (recall on the diagonal)", normalized, ".2f")]
-    if not normalize_only:
-        panels.insert(0, ("counts", confusion, "d"))
-    figure, axes = plt.subplots(1, len(panels), figsize=(6.2 * len(panels), 5.2), squeeze=False)
-    for ax, (name, matrix, fmt) in zip(axes[0], panels, strict=True):
-        sns.heatmap(
-            matrix, annot=True, fmt=fmt, cmap="Blues", cbar=False, ax=ax, annot_kws={"fontsize": 7},
-            xticklabels=report.class_names, yticklabels=report.class_names,
-            vmin=0, vmax=1 if fmt == ".2f" else None,
-        )
-        ax.set_xlabel("predicted")
-        ax.set_ylabel("true")
-        ax.set_title(f"{title} {name}".strip(), fontsize=10)
-    figure.tight_layout()
-    return figure
-
-
-def plot_per_class_recall(reports: dict, counts: dict, class_names, ax=None, title="Per-class recall, head to tail"):
-    """Recall of every class, head (left) to tail (right), one line per method.
-
-    Parameters
-    ----------
-    reports : dict of str to EvaluationReport
-    counts : dict of int to int
-        Training images per class; sets the head-to-tail order.
-    class_names : sequence of str
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-
-    order = sorted(counts, key=lambda label: (-counts[label], label))
-    if ax is None:
-        figure, ax = plt.subplots(figsize=(9, 4))
-    else:
-        figure = ax.figure
+def _report_rows(reports) -> dict:
+    """``{method: summary dict}`` from ``{method: EvaluationReport or dict}``, checked."""
+    if not isinstance(reports, dict):
+        raise TypeError(f"reports must be a dict of method name to EvaluationReport, got {type(reports).__name__}")
+    if not reports:
+        raise ValueError("reports is empty")
     for name, report in reports.items():
-        recall = report.per_class["recall"].to_numpy()
-        ax.plot(range(len(order)), recall[order], marker="o", label=name)
-    ax.set_xticks(
-        range(len(order)), [f"{class_names[c]}\n({counts[c]})" for c in order], rotation=45, ha="right", fontsize=8
-    )
-    ax.set_ylabel("test recall")
-    ax.set_ylim(0, 1.02)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, ncol=2)
-    ax.set_title(title)
-    figure.tight_layout()
-    return figure
+        if not isinstance(report, (EvaluationReport, dict)):
+            raise TypeError(f"reports[{name!r}] must be an EvaluationReport or a dict, got {type(report).__name__}")
+    return {
+        name: (report.row() if isinstance(report, EvaluationReport) else dict(report))
+        for name, report in reports.items()
+    }
 
 
-def most_confused_pairs(confusion, class_names, k: int = 5):
-    """The ``k`` largest off-diagonal cells of a confusion matrix.
-
-    Parameters
-    ----------
-    confusion : ndarray of shape (C, C)
-        Rows are true classes, columns predictions.
-    class_names : sequence of str
-    k : int, default=5
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``true, predicted, count, share_of_true`` (the fraction of the
-        true class sent to that prediction), largest count first.
-    """
-    import pandas as pd
-
+def _check_confusion(confusion) -> np.ndarray:
+    """``confusion`` as an array, checked to be a square matrix of finite counts >= 0."""
     confusion = np.asarray(confusion)
     if confusion.ndim != 2 or confusion.shape[0] != confusion.shape[1]:
         raise ValueError(f"confusion must be a square matrix, got shape {confusion.shape}")
-    if len(class_names) != len(confusion):
-        raise ValueError(f"class_names has {len(class_names)} names for {len(confusion)} classes")
-    off = confusion.astype(np.float64).copy()
-    np.fill_diagonal(off, -1)
-    order = np.argsort(off, axis=None)[::-1][:k]
-    rows = []
-    for flat in order:
-        true, predicted = np.unravel_index(flat, off.shape)
-        if off[true, predicted] <= 0:
-            break
-        support = confusion[true].sum()
-        rows.append({
-            "true": class_names[true], "predicted": class_names[predicted],
-            "count": int(confusion[true, predicted]), "share_of_true": confusion[true, predicted] / max(support, 1),
-        })
-    return pd.DataFrame(rows, columns=["true", "predicted", "count", "share_of_true"])
-
-
-def plot_roc_pr_curves(y_true, scores_by_method: dict, class_names, classes=None):
-    """One-vs-rest ROC and precision-recall curves per class, for several methods.
-
-    Parameters
-    ----------
-    y_true : ndarray of shape (n,), int
-    scores_by_method : dict of str to ndarray (n, C)
-        Logits or probabilities per method (softmax is applied to logits).
-    class_names : sequence of str
-    classes : sequence of int, optional
-        Which classes to draw (one column each); default all.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Two rows: ROC (with AUC in the legend) and PR (with average precision
-        and the chance level, the class's share of the data).
-    """
-    import matplotlib.pyplot as plt
-    from sklearn import metrics
-
-    y_true = np.asarray(y_true)
-    classes = list(range(len(class_names))) if classes is None else list(classes)
-    figure, axes = plt.subplots(2, len(classes), figsize=(3.0 * len(classes), 6.0), squeeze=False)
-    for column, label in enumerate(classes):
-        positive = y_true == label
-        for name, scores in scores_by_method.items():
-            probabilities = _probabilities(scores)
-            fpr, tpr, _ = metrics.roc_curve(positive, probabilities[:, label])
-            precision, recall, _ = metrics.precision_recall_curve(positive, probabilities[:, label])
-            auc = metrics.auc(fpr, tpr)
-            ap = metrics.average_precision_score(positive, probabilities[:, label])
-            axes[0, column].plot(fpr, tpr, label=f"{name} ({auc:.3f})")
-            axes[1, column].plot(recall, precision, label=f"{name} ({ap:.3f})")
-        axes[1, column].axhline(positive.mean(), color="gray", linestyle=":", linewidth=1)
-        axes[0, column].set_title(class_names[label], fontsize=9)
-        axes[0, column].set_xlabel("false positive rate", fontsize=8)
-        axes[1, column].set_xlabel("recall", fontsize=8)
-        for row in range(2):
-            axes[row, column].legend(fontsize=6, loc="lower right" if row == 0 else "lower left")
-            axes[row, column].tick_params(labelsize=7)
-    axes[0, 0].set_ylabel("true positive rate (ROC)")
-    axes[1, 0].set_ylabel("precision (PR)")
-    figure.tight_layout()
-    return figure
+    check_finite_array(confusion, "confusion", nonnegative=True)
+    return confusion

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cvhelpers._checks import _check_positive_int
+from cvhelpers.validation import check_finite_array, check_labels, check_positive_int
 
 __all__ = [
     "gaussian_frechet_distance",
@@ -34,9 +34,10 @@ __all__ = [
 
 
 def _features_2d(features, name):
-    features = np.asarray(features, dtype=np.float64)
+    features = np.asarray(features)
     if features.ndim != 2:
         raise ValueError(f"{name} must have shape (n, d), got {features.shape}")
+    features = check_finite_array(features, name)
     if len(features) < 2:
         raise ValueError(f"{name} needs at least 2 rows, got {len(features)}")
     return features
@@ -57,9 +58,17 @@ def gaussian_frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
     -------
     float
         Non-negative (tiny negative round-off is clipped to 0).
+
+    Raises
+    ------
+    TypeError
+        When an argument is not numeric.
+    ValueError
+        Naming the argument: NaN or inf, or shapes that are not (d,) and (d, d).
     """
-    mu1, mu2 = np.atleast_1d(np.asarray(mu1, np.float64)), np.atleast_1d(np.asarray(mu2, np.float64))
-    sigma1, sigma2 = np.atleast_2d(np.asarray(sigma1, np.float64)), np.atleast_2d(np.asarray(sigma2, np.float64))
+    mu1, mu2 = (np.atleast_1d(check_finite_array(mu, name)) for mu, name in ((mu1, "mu1"), (mu2, "mu2")))
+    sigma1, sigma2 = (np.atleast_2d(check_finite_array(sigma, name)) for sigma, name in ((sigma1, "sigma1"),
+                                                                                          (sigma2, "sigma2")))
     if mu1.shape != mu2.shape or sigma1.shape != sigma2.shape or sigma1.shape != (len(mu1), len(mu1)):
         raise ValueError(
             f"mu1, mu2 must be (d,) and sigma1, sigma2 (d, d), got {mu1.shape}, {mu2.shape}, "
@@ -75,6 +84,13 @@ def gaussian_frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
     trace_covmean = float(np.sum(np.sqrt(np.clip(eigenvalues, 0.0, None))))
     value = float(np.sum((mu1 - mu2) ** 2) + np.trace(sigma1) + np.trace(sigma2) - 2.0 * trace_covmean)
     return max(value, 0.0)
+
+
+def _check_same_width(first, first_name, second, second_name):
+    if first.shape[1] != second.shape[1]:
+        raise ValueError(
+            f"{first_name} and {second_name} must have the same width, got {first.shape[1]} and {second.shape[1]}"
+        )
 
 
 def _symmetric_sqrt(matrix: np.ndarray) -> np.ndarray:
@@ -96,10 +112,15 @@ def frechet_distance(features_a, features_b) -> float:
     float
         0 for identical sets. Biased upwards for small n (the covariance
         estimate), so compare values only at the same sample sizes.
+
+    Raises
+    ------
+    ValueError
+        Naming the argument: not 2-D, fewer than 2 rows, NaN or inf, or
+        widths that differ.
     """
     a, b = _features_2d(features_a, "features_a"), _features_2d(features_b, "features_b")
-    if a.shape[1] != b.shape[1]:
-        raise ValueError(f"features_a and features_b must have the same width, got {a.shape[1]} and {b.shape[1]}")
+    _check_same_width(a, "features_a", b, "features_b")
     return gaussian_frechet_distance(a.mean(0), np.cov(a, rowvar=False), b.mean(0), np.cov(b, rowvar=False))
 
 
@@ -128,9 +149,17 @@ def precision_recall(real_features, fake_features, k: int = 3) -> tuple[float, f
     Returns
     -------
     (precision, recall) : tuple of float in [0, 1]
+
+    Raises
+    ------
+    ValueError
+        Naming the argument: features that are not finite (n, d) arrays
+        with at least 2 rows, widths that differ, or ``k`` that is not an
+        int smaller than both set sizes.
     """
     real, fake = _features_2d(real_features, "real_features"), _features_2d(fake_features, "fake_features")
-    k = _check_positive_int(k, "k")
+    _check_same_width(real, "real_features", fake, "fake_features")
+    k = check_positive_int(k, "k")
     if k >= min(len(real), len(fake)):
         raise ValueError(f"k must be smaller than both set sizes, got k={k} for {len(real)} and {len(fake)}")
 
@@ -160,11 +189,23 @@ def label_faithfulness(predicted, conditioned, num_classes: int | None = None):
     -------
     (overall, per_class) : float, ndarray of shape (C,)
         ``per_class[c]`` is NaN for a class with no generated images.
+
+    Raises
+    ------
+    TypeError
+        When the labels are not numbers.
+    ValueError
+        Naming the argument: labels that are not class indices (or are
+        ``>= num_classes``), logits that are not finite, lengths that
+        differ, or ``num_classes`` that is not an int >= 1.
     """
-    predicted = np.asarray(predicted)
-    if predicted.ndim == 2:
-        predicted = predicted.argmax(axis=1)
-    conditioned = np.asarray(conditioned).reshape(-1)
+    if num_classes is not None:
+        num_classes = check_positive_int(num_classes, "num_classes")
+    predicted = _predicted_labels(predicted)
+    conditioned = np.asarray(conditioned)
+    if conditioned.ndim == 2 and conditioned.shape[1] == 1:
+        conditioned = conditioned[:, 0]
+    conditioned = check_labels(conditioned, "conditioned", num_classes=num_classes)
     if predicted.shape != conditioned.shape:
         raise ValueError(
             f"predicted and conditioned must have the same length, got {predicted.shape} and {conditioned.shape}"
@@ -177,11 +218,24 @@ def label_faithfulness(predicted, conditioned, num_classes: int | None = None):
     return float(hits.mean()), per_class
 
 
+def _predicted_labels(predicted) -> np.ndarray:
+    """Judge labels (n,), or the argmax of finite logits (n, C)."""
+    predicted = np.asarray(predicted)
+    if predicted.ndim == 2:
+        return check_finite_array(predicted, "predicted").argmax(axis=1)
+    return check_labels(predicted, "predicted")
+
+
 def diversity(features) -> float:
     """Mean pairwise Euclidean distance within a set of feature vectors, (n, d) -> float.
 
     Compare a class's generated images with its real ones: a ratio well below
     1 flags mode collapse (many noise vectors, few distinct images).
+
+    Raises
+    ------
+    ValueError
+        When ``features`` is not a finite (n, d) array with at least 2 rows.
     """
     features = _features_2d(features, "features")
     distances = _pairwise(features, features)
@@ -212,11 +266,31 @@ def per_class_quality(
     pandas.DataFrame
         One row per class: ``frechet``, ``precision``, ``recall``,
         ``diversity_ratio`` (generated over real) [, ``faithfulness``].
+
+    Raises
+    ------
+    TypeError
+        When labels are not numbers.
+    ValueError
+        Naming the argument: features that are not finite (n, d) arrays,
+        labels that are not class indices or not one per feature row,
+        ``class_names`` without a name for every class, ``k`` that is not a
+        positive int, or a class with no more than ``k`` real or generated
+        images.
     """
     import pandas as pd
 
-    real_labels, fake_labels = np.asarray(real_labels), np.asarray(fake_labels)
+    real_features, real_labels = _labelled_features(real_features, real_labels, "real")
+    fake_features, fake_labels = _labelled_features(fake_features, fake_labels, "fake")
+    _check_same_width(real_features, "real_features", fake_features, "fake_features")
+    k = check_positive_int(k, "k")
+    if fake_predicted is not None:
+        fake_predicted = check_labels(fake_predicted, "fake_predicted", length=len(fake_labels),
+                                      length_of="the rows of fake_features")
     classes = np.unique(fake_labels)
+    _check_class_sizes(classes, real_labels, fake_labels, k)
+    if class_names is not None and len(class_names) <= classes.max():
+        raise ValueError(f"class_names has {len(class_names)} names but fake_labels go up to {classes.max()}")
     rows = {}
     for c in classes:
         real_c, fake_c = real_features[real_labels == c], fake_features[fake_labels == c]
@@ -231,3 +305,21 @@ def per_class_quality(
             row["faithfulness"] = float(np.mean(np.asarray(fake_predicted)[fake_labels == c] == c))
         rows[class_names[c] if class_names is not None else int(c)] = row
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def _labelled_features(features, labels, prefix: str) -> tuple[np.ndarray, np.ndarray]:
+    """``{prefix}_features`` (finite, 2-D) and ``{prefix}_labels`` (one class index per row), checked."""
+    features = _features_2d(features, f"{prefix}_features")
+    labels = check_labels(labels, f"{prefix}_labels", length=len(features), length_of=f"the rows of {prefix}_features")
+    return features, labels
+
+
+def _check_class_sizes(classes, real_labels, fake_labels, k: int):
+    """Every class of the generated images needs more than ``k`` real and ``k`` generated images."""
+    for c in classes:
+        n_real, n_fake = int(np.sum(real_labels == c)), int(np.sum(fake_labels == c))
+        if min(n_real, n_fake) <= k:
+            raise ValueError(
+                f"class {c} has {n_real} rows in real_features and {n_fake} in fake_features; "
+                f"each needs more than k={k}"
+            )

@@ -23,7 +23,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from cvhelpers.validation import check_finite_array, check_number
+from cvhelpers.validation import check_finite_array, check_labels, check_number, check_positive_int
 
 __all__ = [
     "focal_loss",
@@ -55,8 +55,17 @@ def focal_loss(gamma: float = 2.0, alpha=0.25, num_classes: int | None = None, f
     Returns
     -------
     keras.losses.CategoricalFocalCrossentropy
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming the argument: ``gamma`` or ``alpha`` that is not a finite
+        number >= 0, a per-class ``alpha`` without ``num_classes`` or of
+        another length, or ``num_classes`` that is not an int >= 2.
     """
     check_number(gamma, "gamma", low=0)
+    if num_classes is not None:
+        check_positive_int(num_classes, "num_classes", smallest=2)
     if np.ndim(alpha) == 1:
         alpha = check_finite_array(alpha, "alpha", nonnegative=True).tolist()
         if num_classes is None:
@@ -78,8 +87,21 @@ def class_priors(counts, num_classes: int | None = None) -> np.ndarray:
     Returns
     -------
     ndarray of shape (C,), float32, summing to 1.
+
+    Raises
+    ------
+    TypeError
+        When ``counts`` is not numeric, or a dict with keys that are not ints.
+    ValueError
+        Naming the argument: fewer than 2 classes, a count <= 0, NaN, a
+        dict without one entry per class, ``num_classes`` that is not an
+        int >= 2, or ``counts`` of another length than ``num_classes``.
     """
+    if num_classes is not None:
+        num_classes = check_positive_int(num_classes, "num_classes", smallest=2)
     if isinstance(counts, dict):
+        if not counts or not all(isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in counts):
+            raise TypeError(f"counts must be a non-empty dict with int class labels as keys, got {counts!r}")
         num_classes = num_classes or (max(counts) + 1)
         missing = set(range(num_classes)) - set(counts)
         extra = set(counts) - set(range(num_classes))
@@ -94,6 +116,8 @@ def class_priors(counts, num_classes: int | None = None) -> np.ndarray:
         raise ValueError(f"counts must list at least 2 classes, got shape {counts.shape}")
     if np.any(counts <= 0):
         raise ValueError(f"every class needs a positive count, got {counts.tolist()}")
+    if num_classes is not None and len(counts) != num_classes:
+        raise ValueError(f"counts has {len(counts)} classes but num_classes is {num_classes}")
     return (counts / counts.sum()).astype(np.float32)
 
 
@@ -114,21 +138,50 @@ class LogitAdjustedLoss(keras.losses.Loss):
     tau : float, default=1.0
     sparse : bool, default=False
         Labels are integers (b,) rather than one-hot (b, C).
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming the argument: ``priors`` that are not finite and > 0 (1-D),
+        a ``tau`` that is not a finite number, a ``sparse`` that is not a
+        bool. When called: logits whose last dimension is not the number of
+        priors, or labels in the other format (one-hot with ``sparse=True``,
+        class indices without it).
     """
 
     def __init__(self, priors, tau: float = 1.0, sparse: bool = False, name="logit_adjusted", **kwargs):
-        super().__init__(name=name, **kwargs)
         priors = check_finite_array(priors, "priors", ndim=1, positive=True)
+        tau = check_number(tau, "tau")
+        if not isinstance(sparse, (bool, np.bool_)):
+            raise TypeError(f"sparse must be a bool, got {sparse!r}")
+        super().__init__(name=name, **kwargs)
         self.priors = (priors / priors.sum()).tolist()
-        self.tau = check_number(tau, "tau")
+        self.tau = tau
         self.sparse = bool(sparse)
 
     def call(self, y_true, y_pred):
+        self._check_shapes(y_true, y_pred)
         offsets = self.tau * ops.log(ops.convert_to_tensor(self.priors, dtype=y_pred.dtype))
         adjusted = y_pred + offsets
         if self.sparse:
             return keras.losses.sparse_categorical_crossentropy(y_true, adjusted, from_logits=True)
         return keras.losses.categorical_crossentropy(y_true, adjusted, from_logits=True)
+
+    def _check_shapes(self, y_true, y_pred):
+        """Static checks (at trace time in ``fit``): logits (b, C) with C priors, labels in the chosen format."""
+        classes = y_pred.shape[-1] if len(y_pred.shape) else None
+        if classes is not None and classes != len(self.priors):
+            raise ValueError(
+                f"priors has {len(self.priors)} classes but y_pred has {classes} (shape {tuple(y_pred.shape)})"
+            )
+        same_rank = len(y_true.shape) == len(y_pred.shape)
+        if self.sparse and same_rank and y_true.shape[-1] not in (None, 1):
+            raise ValueError(f"sparse=True expects class indices y_true (b,), got shape {tuple(y_true.shape)}")
+        if not self.sparse and (not same_rank or y_true.shape[-1] not in (None, classes)):
+            raise ValueError(
+                f"sparse=False expects one-hot y_true (b, {classes}), got shape {tuple(y_true.shape)}; "
+                "pass sparse=True for class indices"
+            )
 
     def get_config(self):
         return {**super().get_config(), "priors": self.priors, "tau": self.tau, "sparse": self.sparse}
@@ -148,14 +201,21 @@ def posthoc_logit_adjustment(logits, priors, tau: float = 1.0) -> np.ndarray:
     Returns
     -------
     ndarray of shape (n, C)
+
+    Raises
+    ------
+    ValueError
+        Naming the argument: ``priors`` that are not finite and > 0,
+        ``tau`` that is not finite, logits that are not (n, C) or hold NaN
+        or inf.
     """
     logits = np.asarray(logits, dtype=np.float64)
     priors = check_finite_array(priors, "priors", ndim=1, positive=True)
     tau = check_number(tau, "tau")
     if logits.ndim != 2 or logits.shape[1] != len(priors):
         raise ValueError(f"logits must have shape (n, {len(priors)}), got {logits.shape}")
-    if np.isnan(logits).any():
-        raise ValueError("logits contain NaN")
+    if not np.isfinite(logits).all():
+        raise ValueError("logits contain NaN or inf")
     return logits - tau * np.log(priors / priors.sum())
 
 
@@ -177,10 +237,22 @@ def choose_tau(val_logits, y_val, priors, taus=None):
         The candidate with the highest balanced accuracy (the smallest on ties).
     scores : dict of float to float
         Balanced accuracy for every candidate.
+
+    Raises
+    ------
+    ValueError
+        Naming the argument: ``val_logits`` that is not (n, C), ``y_val``
+        that is not n class indices in [0, C), bad ``priors``, or ``taus``
+        that is not a non-empty, finite 1-D sequence.
     """
     from sklearn.metrics import balanced_accuracy_score
 
-    taus = np.arange(0.0, 3.01, 0.25) if taus is None else check_finite_array(taus, "taus")
+    logits = np.asarray(val_logits)
+    if logits.ndim != 2:
+        raise ValueError(f"val_logits must have shape (n, C), got {logits.shape}")
+    y_val = check_labels(y_val, "y_val", num_classes=logits.shape[1], length=len(logits),
+                         length_of="the rows of val_logits")
+    taus = np.arange(0.0, 3.01, 0.25) if taus is None else check_finite_array(taus, "taus", ndim=1)
     if taus.size == 0:
         raise ValueError("taus must hold at least one candidate")
     scores = {
@@ -211,11 +283,18 @@ def sigmoid_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_logit
     Returns
     -------
     tensor of shape (...,)
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming the argument: ``alpha`` outside [0, 1], ``gamma`` below 0,
+        either not a finite number (or None), or ``y_true`` and ``y_pred``
+        of different static shapes.
     """
-    if gamma is not None and gamma < 0:
-        raise ValueError(f"gamma must be >= 0, got {gamma}")
+    _check_focal_factors(alpha, gamma)
     y_pred = ops.convert_to_tensor(y_pred)
     y_true = ops.cast(y_true, y_pred.dtype)
+    _check_same_shape(y_true.shape, y_pred.shape)
     cross_entropy = ops.binary_crossentropy(y_true, y_pred, from_logits=from_logits)
     probabilities = ops.sigmoid(y_pred) if from_logits else y_pred
     p_t = y_true * probabilities + (1 - y_true) * (1 - probabilities)
@@ -227,15 +306,43 @@ def sigmoid_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_logit
     return ops.sum(factor * cross_entropy, axis=-1)
 
 
+def _check_focal_factors(alpha, gamma):
+    """``alpha`` None or in [0, 1], ``gamma`` None or >= 0 (TFA's arguments)."""
+    if alpha is not None:
+        check_number(alpha, "alpha", low=0, high=1)
+    if gamma is not None:
+        check_number(gamma, "gamma", low=0)
+
+
+def _check_same_shape(true_shape, pred_shape):
+    """Refuse labels and predictions whose known dimensions differ (they would broadcast)."""
+    true_shape, pred_shape = tuple(true_shape), tuple(pred_shape)
+    differ = len(true_shape) != len(pred_shape) or any(
+        a is not None and b is not None and a != b for a, b in zip(true_shape, pred_shape, strict=True)
+    )
+    if differ:
+        raise ValueError(f"y_true and y_pred must have the same shape, got {true_shape} and {pred_shape}")
+
+
 @keras.saving.register_keras_serializable(package="cvhelpers")
 class SigmoidFocalCrossEntropy(keras.losses.Loss):
     """tensorflow-addons' ``SigmoidFocalCrossEntropy`` as a Keras 3 loss.
 
     Same arguments and defaults as TFA 0.23, including its default
     ``reduction="none"`` (one value per example).
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming the argument: ``alpha`` outside [0, 1], ``gamma`` below 0,
+        either not a finite number (or None), or ``from_logits`` that is not
+        a bool.
     """
 
     def __init__(self, from_logits=False, alpha=0.25, gamma=2.0, reduction="none", name="sigmoid_focal_crossentropy"):
+        _check_focal_factors(alpha, gamma)
+        if not isinstance(from_logits, (bool, np.bool_)):
+            raise TypeError(f"from_logits must be a bool, got {from_logits!r}")
         super().__init__(name=name, reduction=reduction)
         self.from_logits = from_logits
         self.alpha = alpha

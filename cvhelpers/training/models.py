@@ -13,6 +13,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from cvhelpers.validation import check_number, check_positive_int, check_seed
+
 __all__ = ["small_cnn", "small_encoder", "classifier_head", "encoder_of"]
 
 
@@ -46,11 +48,17 @@ def small_encoder(
     -------
     keras.Model
         Maps (b, h, w, c) to (b, feature_dim) ReLU features.
+
+    Raises
+    ------
+    ValueError
+        Naming the argument: an unknown ``padding``, ``width`` or
+        ``feature_dim`` that is not a positive int, a negative or non-int
+        ``seed``, or an ``input_shape`` that is not (h, w, c) with images
+        large enough for the two pooling blocks (16 pixels a side with
+        'valid' padding, 4 with 'same').
     """
-    if padding not in ("valid", "same"):
-        raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}")
-    if width < 1 or feature_dim < 1:
-        raise ValueError(f"width and feature_dim must be positive, got {width} and {feature_dim}")
+    _check_encoder_arguments(input_shape, width, feature_dim, padding, seed)
 
     def init(offset):
         return keras.initializers.GlorotUniform(seed=None if seed is None else seed + offset)
@@ -69,10 +77,31 @@ def small_encoder(
     return keras.Model(inputs, features, name=name)
 
 
+def _check_encoder_arguments(input_shape, width, feature_dim, padding, seed):
+    if padding not in ("valid", "same"):
+        raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}")
+    check_positive_int(width, "width")
+    check_positive_int(feature_dim, "feature_dim")
+    if seed is not None:
+        check_seed(seed)
+    smallest = 16 if padding == "valid" else 4
+    if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3:
+        raise ValueError(f"input_shape must be (height, width, channels), got {input_shape!r}")
+    for side, name in zip(input_shape, ("height", "width", "channels"), strict=True):
+        check_positive_int(side, f"input_shape's {name}", smallest=1 if name == "channels" else smallest)
+
+
 def classifier_head(num_classes: int, seed: int | None = None, name: str = "classifier") -> layers.Dense:
-    """The linear layer from features to ``num_classes`` logits."""
-    if num_classes < 2:
-        raise ValueError(f"num_classes must be at least 2, got {num_classes}")
+    """The linear layer from features to ``num_classes`` logits.
+
+    Raises
+    ------
+    ValueError
+        When ``num_classes`` is not an int >= 2 or ``seed`` is negative or not an int.
+    """
+    check_positive_int(num_classes, "num_classes", smallest=2)
+    if seed is not None:
+        check_seed(seed)
     return layers.Dense(
         num_classes,
         kernel_initializer=keras.initializers.GlorotUniform(seed=None if seed is None else seed + 20),
@@ -112,9 +141,17 @@ def small_cnn(
     >>> model = small_cnn(seed=0)
     >>> model.output_shape
     (None, 10)
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming the argument: ``num_classes`` that is not an int >= 2,
+        ``dropout`` outside [0, 1), or any of :func:`small_encoder`'s.
     """
-    if not 0.0 <= dropout < 1.0:
+    check_positive_int(num_classes, "num_classes", smallest=2)
+    if check_number(dropout, "dropout", low=0.0) >= 1.0:
         raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+    _check_encoder_arguments(input_shape, width, feature_dim, padding, seed)
     encoder = small_encoder(input_shape, width, feature_dim, padding, seed)
     inputs = keras.Input(shape=input_shape, name="images")
     features = encoder(inputs)
@@ -125,7 +162,17 @@ def small_cnn(
 
 
 def encoder_of(model: keras.Model) -> keras.Model:
-    """The ``"encoder"`` sub-model of a :func:`small_cnn`-style classifier."""
+    """The ``"encoder"`` sub-model of a :func:`small_cnn`-style classifier.
+
+    Raises
+    ------
+    TypeError
+        When ``model`` is not a ``keras.Model``.
+    ValueError
+        When it has no layer named ``"encoder"``.
+    """
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
     try:
         return model.get_layer("encoder")
     except ValueError as error:

@@ -28,6 +28,7 @@ import keras
 import numpy as np
 
 from cvhelpers.metrics.classification import BalancedAccuracy
+from cvhelpers.validation import check_number, check_positive_int, check_seed
 
 __all__ = [
     "FitResult",
@@ -51,6 +52,13 @@ class FitResult:
     best_epoch : int
         1-based epoch whose weights were kept.
     from_cache : bool
+
+    Raises
+    ------
+    TypeError
+        When ``history`` is not a dict.
+    ValueError
+        When ``seconds`` is not a finite number >= 0 or ``best_epoch`` not an int >= 1.
     """
 
     model: keras.Model
@@ -59,11 +67,29 @@ class FitResult:
     best_epoch: int
     from_cache: bool = False
 
+    def __post_init__(self):
+        if not isinstance(self.history, dict):
+            raise TypeError(f"history must be a dict of metric to per-epoch values, got {type(self.history).__name__}")
+        check_number(self.seconds, "seconds", low=0)
+        check_positive_int(self.best_epoch, "best_epoch")
+
 
 class EpochProgress(keras.callbacks.Callback):
-    """One tqdm bar per training: epochs done and the latest validation metrics."""
+    """One tqdm bar per training: epochs done and the latest validation metrics.
+
+    Raises
+    ------
+    ValueError
+        When ``epochs`` is not a positive int.
+    TypeError
+        When ``description`` or ``monitor`` is not a string.
+    """
 
     def __init__(self, epochs: int, description: str = "training", monitor: str = "val_balanced_accuracy"):
+        check_positive_int(epochs, "epochs")
+        for name, text in (("description", description), ("monitor", monitor)):
+            if not isinstance(text, str):
+                raise TypeError(f"{name} must be a str, got {type(text).__name__}")
         super().__init__()
         self.epochs = epochs
         self.description = description
@@ -157,19 +183,37 @@ def fit(
     Returns
     -------
     FitResult
+
+    Raises
+    ------
+    TypeError
+        Naming the argument: ``build_model`` that is a model (or not
+        callable) rather than a function returning one, ``optimizer`` that
+        is an optimizer rather than a function returning one, data passed as
+        arrays instead of a ``tf.data.Dataset``, or ``callbacks`` that are
+        not Keras callbacks.
+    ValueError
+        Naming the argument: ``epochs``, ``steps_per_epoch`` or ``patience``
+        that is not a positive int, ``num_classes`` below 2, a negative
+        ``seed``, no ``loss`` or ``validation_data``, data that do not yield
+        ``(images, labels)`` batches or whose one-hot labels are not
+        ``num_classes`` wide, ``class_weight`` without exactly one weight
+        >= 0 per class, or a model whose output is not ``num_classes`` wide.
     """
     import tensorflow as tf
 
     from cvhelpers.data.sampling import check_class_weight
 
-    if epochs < 1:
-        raise ValueError(f"epochs must be at least 1, got {epochs}")
+    _check_fit_arguments(build_model, epochs, loss, num_classes, optimizer, steps_per_epoch, seed, patience, callbacks)
+    _check_dataset(train_data, "train_data", num_classes)
+    _check_dataset(validation_data, "validation_data", num_classes)
     if class_weight is not None:
         class_weight = check_class_weight(class_weight, num_classes)
     strategy = strategy or tf.distribute.get_strategy()
     keras.utils.set_random_seed(seed)
     with strategy.scope():
         model = build_model()
+        _check_output_width(model, num_classes)
         model.compile(
             optimizer=(optimizer or (lambda: keras.optimizers.Adam(1e-3)))(),
             loss=loss,
@@ -221,6 +265,57 @@ def fit(
         entry.save({"history": logs, "best_epoch": best_epoch, "seconds": seconds},
                    {".weights.h5": model.save_weights})
     return FitResult(model, logs, seconds, best_epoch)
+
+
+def _check_fit_arguments(build_model, epochs, loss, num_classes, optimizer, steps_per_epoch, seed, patience, callbacks):
+    """The checks of :func:`fit` on everything but the data and the class weights."""
+    if isinstance(build_model, keras.Model) or not callable(build_model):
+        raise TypeError(f"build_model must be a function that returns a fresh model, got {type(build_model).__name__}")
+    check_positive_int(epochs, "epochs")
+    check_positive_int(num_classes, "num_classes", smallest=2)
+    if loss is None:
+        raise ValueError("loss is required, e.g. keras.losses.SparseCategoricalCrossentropy(from_logits=True)")
+    if optimizer is not None and (isinstance(optimizer, keras.optimizers.Optimizer) or not callable(optimizer)):
+        raise TypeError(f"optimizer must be a function that returns a new optimizer (e.g. lambda: "
+                        f"keras.optimizers.Adam(1e-3)), got {type(optimizer).__name__}")
+    for name, value in (("steps_per_epoch", steps_per_epoch), ("patience", patience)):
+        if value is not None:
+            check_positive_int(value, name)
+    check_seed(seed)
+    if not isinstance(callbacks, (list, tuple)) or not all(
+        isinstance(callback, keras.callbacks.Callback) for callback in callbacks
+    ):
+        raise TypeError(f"callbacks must be a sequence of keras.callbacks.Callback, got {callbacks!r}")
+
+
+def _check_dataset(data, name: str, num_classes: int):
+    """``data`` must be a dataset of ``(images, labels)`` batches; one-hot labels ``num_classes`` wide."""
+    import tensorflow as tf
+
+    if data is None:
+        raise ValueError(f"{name} is required: a tf.data.Dataset of (images, labels) batches")
+    if isinstance(data, (tuple, list, dict, np.ndarray)):
+        raise TypeError(f"{name} must be a tf.data.Dataset of (images, labels) batches, e.g. "
+                        f"cvhelpers.data.pipeline.make_dataset(x, y), got {type(data).__name__}")
+    if not isinstance(data, tf.data.Dataset):
+        return
+    spec = data.element_spec
+    if not isinstance(spec, tuple) or len(spec) not in (2, 3):
+        raise ValueError(f"{name} must yield (images, labels) batches, got elements {spec}")
+    labels = spec[1]
+    shape = getattr(labels, "shape", None)
+    if shape is not None and shape.rank == 2 and shape[-1] not in (None, 1, num_classes):
+        raise ValueError(f"{name} has one-hot labels {shape[-1]} wide but num_classes is {num_classes}")
+
+
+def _check_output_width(model, num_classes: int):
+    """A model with one known output shape must output ``num_classes`` logits."""
+    try:
+        shape = model.output_shape
+    except (AttributeError, ValueError, RuntimeError):
+        return
+    if isinstance(shape, tuple) and shape and isinstance(shape[-1], int) and shape[-1] != num_classes:
+        raise ValueError(f"the model from build_model outputs {shape[-1]} values but num_classes is {num_classes}")
 
 
 def _cache_entry(cache_dir, model, arguments: dict):

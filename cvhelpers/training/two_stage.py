@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING
 import keras
 import numpy as np
 
+from cvhelpers.validation import check_labels, check_number, check_positive_int, check_seed
+
 if TYPE_CHECKING:
     from cvhelpers.training.trainer import FitResult
 
@@ -64,6 +66,13 @@ def balanced_batch_indices(y, batch_size: int, steps: int, seed: int = 0) -> np.
     -------
     ndarray of shape (steps, batch_size), int64
         Positions into ``y``, shuffled within each batch.
+
+    Raises
+    ------
+    ValueError
+        Naming the argument: ``y`` that is not a non-empty 1-D array,
+        ``batch_size`` below the number of classes, ``steps`` that is not a
+        positive int, or a ``seed`` that is not an int >= 0.
     """
     y = np.asarray(y)
     if y.ndim != 1 or y.size == 0:
@@ -73,7 +82,7 @@ def balanced_batch_indices(y, batch_size: int, steps: int, seed: int = 0) -> np.
         raise ValueError(f"batch_size must be an int >= the number of classes ({len(classes)}), got {batch_size!r}")
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
         raise ValueError(f"steps must be a positive int, got {steps!r}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     per_class = np.full((steps, len(classes)), batch_size // len(classes))
     remainder = batch_size - per_class[0].sum()
     for row in per_class:
@@ -110,23 +119,57 @@ def copy_model(model: keras.Model, train_encoder: bool = True) -> keras.Model:
     Returns
     -------
     keras.Model
+
+    Raises
+    ------
+    TypeError
+        When ``model`` is not a ``keras.Model`` or ``train_encoder`` not a bool.
+    ValueError
+        When ``model`` has no layer named ``"encoder"``.
     """
     from cvhelpers.training.models import encoder_of
 
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
-    if not isinstance(train_encoder, bool):
-        raise TypeError(f"train_encoder must be a bool, got {train_encoder!r}")
+    _check_model(model)
+    _check_flag(train_encoder, "train_encoder")
     clone = clone_with_weights(model)
     encoder_of(clone).trainable = train_encoder
     return clone
 
 
 def clone_with_weights(model: keras.Model) -> keras.Model:
-    """``keras.models.clone_model`` plus the weights: an independent copy."""
+    """``keras.models.clone_model`` plus the weights: an independent copy.
+
+    Raises
+    ------
+    TypeError
+        When ``model`` is not a ``keras.Model``.
+    """
+    _check_model(model)
     clone = keras.models.clone_model(model)
     clone.set_weights(model.get_weights())
     return clone
+
+
+def _check_model(model):
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+
+
+def _check_flag(flag, name: str):
+    if not isinstance(flag, bool):
+        raise TypeError(f"{name} must be a bool, got {flag!r}")
+
+
+def _check_learning_rate(learning_rate) -> float:
+    return check_number(learning_rate, "learning_rate", low=0, low_open=True)
+
+
+def _classifier_of(model):
+    """The layer ``"classifier"`` of a :func:`cvhelpers.training.models.small_cnn`-style model."""
+    try:
+        return model.get_layer("classifier")
+    except ValueError as error:
+        raise ValueError(f"model {model.name!r} has no layer named 'classifier'") from error
 
 
 def _fit_with_adam(build_model, train_data, validation_data, *, learning_rate, loss, **kwargs) -> FitResult:
@@ -219,25 +262,36 @@ def retrain_classifier(
     FitResult
         ``model`` is a copy of ``model`` with the new classifier; its encoder
         weights are bit-identical to the input's.
+
+    Raises
+    ------
+    TypeError
+        When ``model`` is not a ``keras.Model`` or a flag not a bool.
+    ValueError
+        Naming the argument: a model without layers ``"encoder"`` and
+        ``"classifier"``, an unknown ``sampling``, ``epochs``,
+        ``batch_size`` or ``steps_per_epoch`` that is not a positive int,
+        a ``learning_rate`` that is not a finite number > 0, a negative
+        ``seed``, or labels that are not class indices of the model's
+        classes, one per image.
     """
     import tensorflow as tf
 
     from cvhelpers.cache import tag_dataset
     from cvhelpers.training.models import classifier_head, encoder_of
-    from cvhelpers.training.trainer import FitResult
 
+    _check_model(model)
     if sampling not in ("balanced", "instance"):
         raise ValueError(f"sampling must be 'balanced' or 'instance', got {sampling!r}")
-    for label, flag in (("reinitialize", reinitialize), ("standardize", standardize)):
-        if not isinstance(flag, bool):
-            raise TypeError(f"{label} must be a bool, got {flag!r}")
-    y_train = np.asarray(y_train).astype(np.int64)
-    y_val = np.asarray(y_val).astype(np.int64)
-    if len(x_train) != len(y_train) or len(x_val) != len(y_val):
-        raise ValueError("x_train/y_train and x_val/y_val must have matching lengths")
-    classifier = model.get_layer("classifier")
+    _check_flag(reinitialize, "reinitialize")
+    _check_flag(standardize, "standardize")
+    _check_schedule(epochs, batch_size, steps_per_epoch, learning_rate, seed)
+    classifier = _classifier_of(model)
     num_classes = int(classifier.units)
     encoder = encoder_of(model)
+    y_train = check_labels(y_train, "y_train", num_classes=num_classes, length=len(x_train),
+                           length_of="the images in x_train")
+    y_val = check_labels(y_val, "y_val", num_classes=num_classes, length=len(x_val), length_of="the images in x_val")
     train_features, val_features = _features(encoder, x_train), _features(encoder, x_val)
     mean = np.zeros(train_features.shape[1], np.float32)
     scale = np.ones(train_features.shape[1], np.float32)
@@ -276,6 +330,23 @@ def retrain_classifier(
         build_head, train_data, validation_data, learning_rate=learning_rate, loss=loss, epochs=epochs,
         num_classes=num_classes, steps_per_epoch=steps, seed=seed, cache=cache, progress=progress,
     )
+    return _with_new_classifier(model, result, mean, scale)
+
+
+def _check_schedule(epochs, batch_size, steps_per_epoch, learning_rate, seed):
+    """The checks of :func:`retrain_classifier` on its training schedule."""
+    check_positive_int(epochs, "epochs")
+    check_positive_int(batch_size, "batch_size")
+    if steps_per_epoch is not None:
+        check_positive_int(steps_per_epoch, "steps_per_epoch")
+    _check_learning_rate(learning_rate)
+    check_seed(seed)
+
+
+def _with_new_classifier(model, result, mean, scale) -> FitResult:
+    """A copy of ``model`` with the classifier trained on standardised features, folded back to raw ones."""
+    from cvhelpers.training.trainer import FitResult
+
     retrained = copy_model(model)
     kernel, bias = result.model.get_layer("classifier").get_weights()
     kernel = kernel / scale[:, None]  # fold the standardisation back in
@@ -333,9 +404,18 @@ def fine_tune(
     FitResult
         The best epoch by validation balanced accuracy (epoch 0, the input
         model, is not a candidate).
+
+    Raises
+    ------
+    TypeError
+        When ``model`` is not a ``keras.Model`` or ``train_encoder`` not a bool.
+    ValueError
+        When ``learning_rate`` is not a finite number > 0; and as
+        :func:`cvhelpers.training.trainer.fit` raises, before any training.
     """
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+    _check_model(model)
+    _check_flag(train_encoder, "train_encoder")
+    _check_learning_rate(learning_rate)
     weights = model.get_weights()
 
     def build():
@@ -390,6 +470,13 @@ def deferred_reweighting(
     Returns
     -------
     FitResult
+
+    Raises
+    ------
+    TypeError
+        When ``class_weight`` is not a dict.
+    ValueError
+        As :func:`fine_tune` raises, before any training.
     """
     if not isinstance(class_weight, dict):
         raise TypeError(f"class_weight must be a dict of class to weight, got {type(class_weight).__name__}")

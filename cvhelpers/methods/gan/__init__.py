@@ -34,7 +34,6 @@ metrics
     :func:`per_class_quality`.
 """
 
-from cvhelpers._checks import _check_positive_int as _check_positive_int
 from cvhelpers.methods.gan.callbacks import FrechetCurve, SampleGrid
 from cvhelpers.methods.gan.diffaugment import DIFF_AUGMENT_POLICIES as DIFF_AUGMENT_POLICIES
 from cvhelpers.methods.gan.diffaugment import diff_augment

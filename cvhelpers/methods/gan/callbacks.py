@@ -5,9 +5,9 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from cvhelpers._checks import _check_positive_int
 from cvhelpers.methods.gan.sampling import class_grid, generate
 from cvhelpers.metrics.generative import frechet_distance
+from cvhelpers.validation import check_finite_array, check_labels, check_positive_int, check_seed
 
 __all__ = ["SampleGrid", "FrechetCurve"]
 
@@ -35,10 +35,12 @@ class SampleGrid(keras.callbacks.Callback):
 
     def __init__(self, num_classes: int, every: int = 1, per_class: int = 6, seed: int = 0, on_grid=None):
         super().__init__()
-        self.num_classes = _check_positive_int(num_classes, "num_classes")
-        self.every = _check_positive_int(every, "every")
-        self.per_class = _check_positive_int(per_class, "per_class")
-        self.seed = seed
+        self.num_classes = check_positive_int(num_classes, "num_classes")
+        self.every = check_positive_int(every, "every")
+        self.per_class = check_positive_int(per_class, "per_class")
+        self.seed = check_seed(seed)
+        if on_grid is not None and not callable(on_grid):
+            raise TypeError(f"on_grid must be callable with (epoch, grid), got {type(on_grid).__name__}")
         self.on_grid = on_grid
         self.grids = {}
 
@@ -64,8 +66,9 @@ class FrechetCurve(keras.callbacks.Callback):
     features : callable
         ``uint8 images (n, h, w) -> features (n, d)``, e.g. a judge's encoder.
     real_features : ndarray of shape (m, d)
-        Features of real reference images.
+        Features of real reference images, finite.
     real_labels : ndarray of shape (m,), int
+        Class indices (>= 0) of the rows of ``real_features``.
     per_class : int, default=200
     every : int, default=1
     seed : int, default=0
@@ -77,14 +80,14 @@ class FrechetCurve(keras.callbacks.Callback):
         if not callable(features):
             raise TypeError(f"features must be callable, got {type(features).__name__}")
         self.features = features
+        check_finite_array(real_features, "real_features", ndim=2)
         self.real_features = np.asarray(real_features)
-        self.real_labels = np.asarray(real_labels)
-        if len(self.real_features) != len(self.real_labels):
-            raise ValueError("real_features and real_labels must have the same length")
+        self.real_labels = check_labels(real_labels, "real_labels", length=len(self.real_features),
+                                        length_of="rows in real_features")
         self.classes = np.unique(self.real_labels)
-        self.per_class = _check_positive_int(per_class, "per_class")
-        self.every = _check_positive_int(every, "every")
-        self.seed = seed
+        self.per_class = check_positive_int(per_class, "per_class")
+        self.every = check_positive_int(every, "every")
+        self.seed = check_seed(seed)
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import keras
 
+from cvhelpers.validation import check_number
+
 __all__ = ["DIFF_AUGMENT_POLICIES", "diff_augment"]
 
 DIFF_AUGMENT_POLICIES = ("translation", "cutout")
@@ -38,11 +40,11 @@ def diff_augment(
     images : tensor of shape (b, h, w, c), float32 in [-1, 1]
     seed_generator : keras.random.SeedGenerator or int, optional
     policy : sequence of {"translation", "cutout"}
-    translation : float, default=0.125
+    translation : float in [0, 1], default=0.125
         Largest shift as a fraction of the side; zero padding (black, -1 in
         the generator's range, is not used: 0 after padding means mid-grey,
         so images are shifted in [0, 1] units and mapped back).
-    cutout : float, default=0.5
+    cutout : float in [0, 1], default=0.5
         Side of the square cut out, as a fraction of the image side.
 
     Returns
@@ -50,11 +52,23 @@ def diff_augment(
     tensor of shape (b, h, w, c)
         The same transform gradient flows through (translation is a pair of
         shift-matrix products, cutout a mask product).
+
+    Raises
+    ------
+    ValueError
+        When ``images`` is not 4-D, ``policy`` holds an unknown name, or
+        ``translation`` or ``cutout`` is NaN, infinite or outside [0, 1].
     """
     ops = keras.ops
+    if isinstance(policy, str):
+        raise ValueError(f"policy must be a sequence of {DIFF_AUGMENT_POLICIES}, got the string {policy!r}")
     unknown = set(policy) - set(DIFF_AUGMENT_POLICIES)
     if unknown:
         raise ValueError(f"policy must hold only {DIFF_AUGMENT_POLICIES}, got {sorted(unknown)}")
+    translation = check_number(translation, "translation", low=0.0, high=1.0)
+    cutout = check_number(cutout, "cutout", low=0.0, high=1.0)
+    if len(images.shape) != 4:
+        raise ValueError(f"images must have shape (b, h, w, c), got {tuple(images.shape)}")
     batch = ops.shape(images)[0]
     height, width = images.shape[1], images.shape[2]
     x = (images + 1.0) / 2.0  # background 0

@@ -24,9 +24,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from cvhelpers._checks import _check_positive_int
 from cvhelpers.methods.gan.sampling import generate
 from cvhelpers.metrics.generative import frechet_distance, per_class_quality
+from cvhelpers.validation import check_finite_array, check_labels, check_positive_int, check_seed
 
 __all__ = [
     "GeneratorMeasures",
@@ -73,7 +73,7 @@ def judge_features(encoder, images, batch_size: int = 512) -> np.ndarray:
     ndarray of shape (n, d), float32
     """
     encoder = _check_model(encoder, "encoder")
-    batch_size = _check_positive_int(batch_size, "batch_size")
+    batch_size = check_positive_int(batch_size, "batch_size")
     return encoder.predict(_float_images(images), batch_size=batch_size, verbose=0)
 
 
@@ -92,20 +92,24 @@ def judge_predictions(classifier, images, batch_size: int = 512) -> np.ndarray:
     ndarray of shape (n,), int64
     """
     classifier = _check_model(classifier, "classifier")
-    batch_size = _check_positive_int(batch_size, "batch_size")
+    batch_size = check_positive_int(batch_size, "batch_size")
     outputs = classifier.predict(_float_images(images), batch_size=batch_size, verbose=0)
     if np.ndim(outputs) != 2:
         raise ValueError(f"classifier must output (n, C) scores, got shape {np.shape(outputs)}")
     return outputs.argmax(1)
 
 
-def _labelled(features, labels, features_name, labels_name):
+def _labelled(features, labels, features_name, labels_name, class_indices=False):
+    """Finite (n, d) features (dtype kept) and n labels; class indices >= 0 with ``class_indices``."""
     features = np.asarray(features)
     labels = np.asarray(labels)
     if features.ndim != 2:
         raise ValueError(f"{features_name} must have shape (n, d), got {features.shape}")
+    check_finite_array(features, features_name)
     if labels.shape != (len(features),):
         raise ValueError(f"{labels_name} must have shape ({len(features)},) like {features_name}, got {labels.shape}")
+    if class_indices:
+        labels = check_labels(labels, labels_name)
     return features, labels
 
 
@@ -120,7 +124,7 @@ def split_in_halves(features, labels, seed: int = 0):
 
     Parameters
     ----------
-    features : ndarray of shape (n, d)
+    features : ndarray of shape (n, d), finite
     labels : ndarray of shape (n,)
     seed : int, default=0
 
@@ -131,7 +135,7 @@ def split_in_halves(features, labels, seed: int = 0):
         and (floor(n / 2),).
     """
     features, labels = _labelled(features, labels, "features", "labels")
-    first = np.random.default_rng(seed).permutation(len(labels)) % 2 == 0
+    first = np.random.default_rng(check_seed(seed)).permutation(len(labels)) % 2 == 0
     return (features[first], labels[first]), (features[~first], labels[~first])
 
 
@@ -140,9 +144,9 @@ def frechet_per_class(features_a, labels_a, features_b, labels_b, num_classes: i
 
     Parameters
     ----------
-    features_a : ndarray of shape (n, d)
+    features_a : ndarray of shape (n, d), finite
     labels_a : ndarray of shape (n,), int
-    features_b : ndarray of shape (m, d)
+    features_b : ndarray of shape (m, d), finite
     labels_b : ndarray of shape (m,), int
     num_classes : int, optional
         Measures classes ``0 .. num_classes - 1``; default
@@ -159,11 +163,11 @@ def frechet_per_class(features_a, labels_a, features_b, labels_b, num_classes: i
     """
     import pandas as pd
 
-    features_a, labels_a = _labelled(features_a, labels_a, "features_a", "labels_a")
-    features_b, labels_b = _labelled(features_b, labels_b, "features_b", "labels_b")
+    features_a, labels_a = _labelled(features_a, labels_a, "features_a", "labels_a", class_indices=True)
+    features_b, labels_b = _labelled(features_b, labels_b, "features_b", "labels_b", class_indices=True)
     if num_classes is None:
         num_classes = int(max(labels_a.max(), labels_b.max())) + 1
-    num_classes = _check_positive_int(num_classes, "num_classes")
+    num_classes = check_positive_int(num_classes, "num_classes")
     if class_names is not None and len(class_names) != num_classes:
         raise ValueError(f"class_names must have {num_classes} names, got {len(class_names)}")
     for c in range(num_classes):
@@ -244,11 +248,14 @@ def measure_generator(
     GeneratorMeasures
         ``(table, images, labels, predicted)``.
     """
-    per_class = _check_positive_int(per_class, "per_class")
-    num_classes = _check_positive_int(num_classes, "num_classes")
+    per_class = check_positive_int(per_class, "per_class")
+    num_classes = check_positive_int(num_classes, "num_classes")
     reference_features, reference_labels = _labelled(
-        reference_features, reference_labels, "reference_features", "reference_labels"
+        reference_features, reference_labels, "reference_features", "reference_labels", class_indices=True
     )
+    k = check_positive_int(k, "k")
+    seed = check_seed(seed)
+    batch_size = check_positive_int(batch_size, "batch_size")
     if per_class <= k:
         raise ValueError(f"per_class must be larger than k={k}, got {per_class}")
     if class_names is not None and len(class_names) != num_classes:

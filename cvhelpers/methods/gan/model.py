@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import keras
 
-from cvhelpers._checks import _check_positive_int
 from cvhelpers.methods.gan.diffaugment import DIFF_AUGMENT_POLICIES, diff_augment
+from cvhelpers.validation import check_number, check_positive_int, check_seed
 
 __all__ = ["ConditionalGAN"]
 
@@ -79,17 +79,20 @@ class ConditionalGAN(keras.Model):
                 f"generator and discriminator must be keras.Model, got {type(generator).__name__} "
                 f"and {type(discriminator).__name__}"
             )
-        if not 0.0 <= label_smoothing < 0.5:
+        label_smoothing = check_number(label_smoothing, "label_smoothing", low=0.0)
+        if label_smoothing >= 0.5:
             raise ValueError(f"label_smoothing must be in [0, 0.5), got {label_smoothing}")
-        if class_weight < 0:
-            raise ValueError(f"class_weight must be non-negative, got {class_weight}")
+        class_weight = check_number(class_weight, "class_weight", low=0.0)
+        seed = None if seed is None else check_seed(seed)
+        if isinstance(augment, str):
+            raise ValueError(f"augment must be a sequence of policies such as ('translation',), got {augment!r}")
         augment = tuple(augment or ())
         unknown = set(augment) - set(DIFF_AUGMENT_POLICIES)
         if unknown:
             raise ValueError(f"augment must hold only {DIFF_AUGMENT_POLICIES}, got {sorted(unknown)}")
         self.generator = generator
         self.discriminator = discriminator
-        self.latent_dim = _check_positive_int(latent_dim, "latent_dim")
+        self.latent_dim = check_positive_int(latent_dim, "latent_dim")
         self.augment = augment
         self.label_smoothing = float(label_smoothing)
         self.class_weight = float(class_weight)

@@ -24,9 +24,23 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from cvhelpers._checks import _check_positive_int
+from cvhelpers.validation import check_positive_int, check_seed
 
 __all__ = ["build_generator", "build_discriminator"]
+
+
+def _check_image_shape(image_shape, multiple: int = 1) -> tuple:
+    """``image_shape`` as a tuple (h, w, c) of positive ints, h and w divisible by ``multiple``."""
+    if isinstance(image_shape, (str, bytes)) or not hasattr(image_shape, "__len__") or len(image_shape) != 3:
+        raise ValueError(f"image_shape must be (h, w, c), got {image_shape!r}")
+    shape = tuple(check_positive_int(side, "image_shape") for side in image_shape)
+    if shape[0] % multiple or shape[1] % multiple:
+        raise ValueError(f"image_shape must be (h, w, c) with h and w divisible by {multiple}, got {image_shape}")
+    return shape
+
+
+def _check_optional_seed(seed):
+    return None if seed is None else check_seed(seed)
 
 
 def _init(seed, offset):
@@ -71,12 +85,12 @@ def build_generator(
         Inputs ``[noise (b, latent_dim) float32, labels (b,) int]``, output
         images (b, h, w, c) float32 in [-1, 1].
     """
-    latent_dim = _check_positive_int(latent_dim, "latent_dim")
-    num_classes = _check_positive_int(num_classes, "num_classes")
-    width = _check_positive_int(width, "width")
-    embed_dim = _check_positive_int(embed_dim, "embed_dim")
-    if len(image_shape) != 3 or image_shape[0] % 4 or image_shape[1] % 4:
-        raise ValueError(f"image_shape must be (h, w, c) with h and w divisible by 4, got {image_shape}")
+    latent_dim = check_positive_int(latent_dim, "latent_dim")
+    num_classes = check_positive_int(num_classes, "num_classes")
+    width = check_positive_int(width, "width")
+    embed_dim = check_positive_int(embed_dim, "embed_dim")
+    image_shape = _check_image_shape(image_shape, 4)
+    seed = _check_optional_seed(seed)
     if width < 4:
         raise ValueError(f"width must be at least 4, got {width}")
     h0, w0 = image_shape[0] // 4, image_shape[1] // 4
@@ -143,10 +157,12 @@ def build_discriminator(
         Inputs ``[images (b, h, w, c) float32 in [-1, 1], labels (b,) int]``;
         outputs ``[logit (b, 1)]`` or ``[logit (b, 1), class_logits (b, C)]``.
     """
-    num_classes = _check_positive_int(num_classes, "num_classes")
-    width = _check_positive_int(width, "width")
+    num_classes = check_positive_int(num_classes, "num_classes")
+    width = check_positive_int(width, "width")
     if width < 2:
         raise ValueError(f"width must be at least 2, got {width}")
+    image_shape = _check_image_shape(image_shape)
+    seed = _check_optional_seed(seed)
 
     def wrap(layer):
         return layers.SpectralNormalization(layer, name=f"sn_{layer.name}") if spectral_norm else layer

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 import keras
 import numpy as np
 
-from cvhelpers._checks import _check_positive_int
 from cvhelpers.methods.gan.callbacks import SampleGrid
 from cvhelpers.methods.gan.diffaugment import DIFF_AUGMENT_POLICIES
 from cvhelpers.methods.gan.model import ConditionalGAN
 from cvhelpers.methods.gan.networks import build_discriminator, build_generator
+from cvhelpers.validation import check_labels, check_number, check_positive_int, check_seed
 
 __all__ = ["GANResult", "train_conditional_gan", "load_generator"]
 
@@ -41,6 +41,13 @@ class GANResult:
     from_cache : bool
     gan : ConditionalGAN or None
         The whole GAN when trained in this call.
+
+    Raises
+    ------
+    TypeError
+        When ``history`` is not a dict.
+    ValueError
+        When ``seconds`` is not a finite number >= 0 or ``steps`` not an int >= 1.
     """
 
     generator: keras.Model
@@ -51,6 +58,12 @@ class GANResult:
     grids: dict = field(default_factory=dict, repr=False)
     from_cache: bool = False
     gan: object = field(default=None, repr=False)
+
+    def __post_init__(self):
+        if not isinstance(self.history, dict):
+            raise TypeError(f"history must be a dict of per-epoch values, got {type(self.history).__name__}")
+        check_number(self.seconds, "seconds", low=0.0)
+        check_positive_int(self.steps, "steps")
 
 
 def train_conditional_gan(
@@ -94,7 +107,7 @@ def train_conditional_gan(
         Steps between the logs, sample grids and loss-curve points.
     batch_size : int, default=128
     num_classes : int, optional
-        Default ``y.max() + 1``.
+        Default ``y.max() + 1``; every label must be below it.
     latent_dim, width
         As in :func:`build_generator` (``width`` for both networks).
     augment, label_smoothing, class_weight
@@ -135,11 +148,17 @@ def train_conditional_gan(
 
     if sampling not in ("balanced", "natural"):
         raise ValueError(f"sampling must be 'balanced' or 'natural', got {sampling!r}")
-    steps = _check_positive_int(steps, "steps")
-    steps_per_epoch = _check_positive_int(steps_per_epoch, "steps_per_epoch")
-    y = np.asarray(y).astype(np.int64)
+    steps = check_positive_int(steps, "steps")
+    steps_per_epoch = check_positive_int(steps_per_epoch, "steps_per_epoch")
+    _check_settings(batch_size, latent_dim, width, grid_every, learning_rate, label_smoothing, class_weight, seed)
+    if np.ndim(x) not in (3, 4):
+        raise ValueError(f"x must have shape (n, h, w) or (n, h, w, c), got {np.shape(x)}")
+    y = np.asarray(y)
     if len(x) != len(y):
         raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
+    if num_classes is not None:
+        num_classes = check_positive_int(num_classes, "num_classes")
+    y = check_labels(y, "y", num_classes=num_classes)
     num_classes = int(num_classes or y.max() + 1)
     epochs = int(np.ceil(steps / steps_per_epoch))
     steps = epochs * steps_per_epoch
@@ -203,6 +222,18 @@ def train_conditional_gan(
             },
         )
     return result
+
+
+def _check_settings(batch_size, latent_dim, width, grid_every, learning_rate, label_smoothing, class_weight, seed):
+    """The scalar settings of :func:`train_conditional_gan`, checked before any cache lookup or training."""
+    for name, value in (("batch_size", batch_size), ("latent_dim", latent_dim), ("width", width),
+                        ("grid_every", grid_every)):
+        check_positive_int(value, name)
+    check_number(learning_rate, "learning_rate", low=0.0, low_open=True)
+    if not 0.0 <= check_number(label_smoothing, "label_smoothing") < 0.5:
+        raise ValueError(f"label_smoothing must be in [0, 0.5), got {label_smoothing}")
+    check_number(class_weight, "class_weight", low=0.0)
+    check_seed(seed)
 
 
 def load_generator(path) -> keras.Model:

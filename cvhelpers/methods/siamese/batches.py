@@ -13,6 +13,7 @@ import numpy as np
 
 from cvhelpers.data.pipeline import to_float_images
 from cvhelpers.methods.siamese._labels import _class_index
+from cvhelpers.validation import check_labels, check_number, check_positive_int, check_same_length, check_seed
 
 __all__ = ["PKBatches", "PairBatches", "make_pairs"]
 
@@ -46,8 +47,9 @@ class PKBatches(_SeededBatches, keras.utils.PyDataset):
     x : ndarray of shape (n, h, w) or (n, h, w, 1)
         uint8 (scaled to [0, 1]) or float.
     y : ndarray of shape (n,), int
+        Class indices (>= 0).
     p, k : int
-        Classes per batch and images per class (batch size P·K).
+        Classes per batch and images per class (batch size P·K), both >= 2.
     steps : int
         Batches per epoch.
     seed : int, default=0
@@ -60,19 +62,18 @@ class PKBatches(_SeededBatches, keras.utils.PyDataset):
 
     def __init__(self, x, y, p: int = 16, k: int = 4, steps: int = 100, seed: int = 0, **kwargs):
         super().__init__(**kwargs)
+        k = check_positive_int(k, "k", smallest=2)
+        p = check_positive_int(p, "p", smallest=2)
+        steps = check_positive_int(steps, "steps")
+        seed = check_seed(seed)
         self.x = to_float_images(x)
-        self.y = np.asarray(y)
-        if len(self.x) != len(self.y):
-            raise ValueError(f"x and y must have the same length, got {len(self.x)} and {len(self.y)}")
+        check_same_length(self.x, "x", np.asarray(y), "y")
+        self.y = check_labels(y, "y")
         self.classes, self.members = _class_index(self.y)
-        if k < 2:
-            raise ValueError(f"k must be >= 2 so every anchor has a positive, got {k}")
         n_eligible = sum(len(m) >= k for m in self.members)
-        if p < 2 or p > n_eligible:
+        if p > n_eligible:
             raise ValueError(f"p must be in [2, {n_eligible}] (classes with >= k={k} images), got {p}")
-        if steps < 1:
-            raise ValueError(f"steps must be >= 1, got {steps}")
-        self.p, self.k, self.steps, self.seed, self.epoch = int(p), int(k), int(steps), int(seed), 0
+        self.p, self.k, self.steps, self.seed, self.epoch = p, k, steps, seed, 0
 
     def __len__(self):
         return self.steps
@@ -86,16 +87,24 @@ class PKBatches(_SeededBatches, keras.utils.PyDataset):
         return self.x[picks], self.y[picks].astype(np.int32)
 
 
+def _check_seeds(seed):
+    """A seed for ``numpy.random.default_rng``: an int >= 0 or a sequence of them."""
+    for value in seed if isinstance(seed, (list, tuple)) else [seed]:
+        check_seed(value)
+
+
 def make_pairs(y, n_pairs: int, positive_fraction: float = 0.5, seed: int = 0) -> tuple:
     """Random same/different pairs of distinct images.
 
     Parameters
     ----------
-    y : ndarray of shape (n,), int
+    y : ndarray of shape (n,)
+        Labels (ints or strings), at least two classes.
     n_pairs : int
     positive_fraction : float, default=0.5
-        Share of "same" pairs.
-    seed : int, default=0
+        Share of "same" pairs, in [0, 1].
+    seed : int or sequence of int, default=0
+        Each >= 0, as ``numpy.random.default_rng`` takes it.
 
     Returns
     -------
@@ -104,10 +113,9 @@ def make_pairs(y, n_pairs: int, positive_fraction: float = 0.5, seed: int = 0) -
     same : ndarray of shape (n_pairs,), int
         1 where both images have the same label.
     """
-    if not 0 <= positive_fraction <= 1:
-        raise ValueError(f"positive_fraction must be in [0, 1], got {positive_fraction}")
-    if n_pairs < 1:
-        raise ValueError(f"n_pairs must be >= 1, got {n_pairs}")
+    positive_fraction = check_number(positive_fraction, "positive_fraction", low=0.0, high=1.0)
+    n_pairs = check_positive_int(n_pairs, "n_pairs")
+    _check_seeds(seed)
     classes, members = _class_index(y)
     if len(classes) < 2:
         raise ValueError("y must hold at least two classes")
@@ -148,13 +156,15 @@ class PairBatches(_SeededBatches, keras.utils.PyDataset):
 
     def __init__(self, x, y, batch_size: int = 64, steps: int = 100, seed: int = 0, **kwargs):
         super().__init__(**kwargs)
+        batch_size = check_positive_int(batch_size, "batch_size", smallest=2)
+        steps = check_positive_int(steps, "steps")
+        seed = check_seed(seed)
         self.x = to_float_images(x)
         self.y = np.asarray(y)
-        if len(self.x) != len(self.y):
-            raise ValueError(f"x and y must have the same length, got {len(self.x)} and {len(self.y)}")
-        if batch_size < 2 or steps < 1:
-            raise ValueError(f"batch_size must be >= 2 and steps >= 1, got {batch_size}, {steps}")
-        self.batch_size, self.steps, self.seed, self.epoch = int(batch_size), int(steps), int(seed), 0
+        check_same_length(self.x, "x", self.y, "y")
+        if len(_class_index(self.y)[0]) < 2:
+            raise ValueError("y must hold at least two classes")
+        self.batch_size, self.steps, self.seed, self.epoch = batch_size, steps, seed, 0
 
     def __len__(self):
         return self.steps

@@ -17,9 +17,9 @@ import numpy as np
 
 from cvhelpers.methods.siamese.episodes import episode_accuracy, mean_ci
 from cvhelpers.methods.siamese.features import embed
-from cvhelpers.methods.siamese.training import fit_triplet
+from cvhelpers.methods.siamese.training import _check_steps, fit_triplet
 from cvhelpers.metrics.few_shot import pair_distances
-from cvhelpers.validation import check_features
+from cvhelpers.validation import check_features, check_number, check_positive_int, check_seed
 
 __all__ = ["compare_mining", "embedding_spread"]
 
@@ -135,9 +135,10 @@ def compare_mining(
     TypeError
         When ``runs`` or ``episodes`` is not a dict or a ``build`` is not callable.
     ValueError
-        When ``runs`` is empty or malformed, ``probe`` has fewer than 2
-        images, ``episodes`` comes without ``x_eval`` or uses a reserved
-        name; :func:`fit_triplet` checks ``steps`` and ``log_every``.
+        When ``runs`` is empty or malformed, ``steps``, ``log_every``,
+        ``p``, ``k``, ``learning_rate`` or ``seed`` is out of range, ``probe``
+        has fewer than 2 images, or ``episodes`` comes without ``x_eval`` or
+        uses a reserved name.
 
     Examples
     --------
@@ -157,6 +158,11 @@ def compare_mining(
     reserved = {"history", "spread"} & set(episodes)
     if reserved:
         raise ValueError(f"episodes must not use the names {sorted(reserved)}: the result uses them")
+    steps, log_every = _check_steps(steps, log_every)
+    p = check_positive_int(p, "p", smallest=2)
+    k = check_positive_int(k, "k", smallest=2)
+    learning_rate = check_number(learning_rate, "learning_rate", low=0.0, low_open=True)
+    seed = check_seed(seed)
     result = {}
     for label, (loss, build, optimizer) in runs.items():
         keras.utils.set_random_seed(seed)

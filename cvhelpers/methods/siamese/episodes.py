@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from cvhelpers.methods.siamese._labels import _class_index
+from cvhelpers.validation import check_features, check_finite_array, check_number, check_positive_int, check_seed
 
 __all__ = ["episode_accuracy", "mean_ci", "sample_episodes"]
 
@@ -48,10 +49,11 @@ def sample_episodes(
     query_class : ndarray of shape (episodes, n_way * n_query), int
         The position (0..n_way-1) of each query's class in ``support[e]``.
     """
-    if n_way < 2 or k_shot < 1 or n_query < 1 or episodes < 1:
-        raise ValueError(
-            f"need n_way >= 2, k_shot >= 1, n_query >= 1, episodes >= 1, got {n_way}, {k_shot}, {n_query}, {episodes}"
-        )
+    n_way = check_positive_int(n_way, "n_way", smallest=2)
+    k_shot = check_positive_int(k_shot, "k_shot")
+    n_query = check_positive_int(n_query, "n_query")
+    episodes = check_positive_int(episodes, "episodes")
+    seed = check_seed(seed)
     y = np.asarray(y)
     classes, members = _class_index(y)
     eligible = np.array([len(m) >= k_shot + n_query for m in members])
@@ -99,12 +101,44 @@ def episode_accuracy(features, support, query, query_class) -> np.ndarray:
     Returns
     -------
     ndarray of shape (episodes,), float
+
+    Raises
+    ------
+    TypeError
+        When ``features`` or an index array is not numeric (integer indices).
+    ValueError
+        When ``features`` is not a finite (n, dim) array, the shapes of
+        ``support``, ``query`` and ``query_class`` do not fit together, an
+        index is outside ``[0, n)`` or a query class outside ``[0, n_way)``.
     """
-    features = np.asarray(features, np.float32)
+    features = check_features(features).astype(np.float32, copy=False)
+    support, query, query_class = _check_episodes(support, query, query_class, len(features))
     prototypes = features[support].mean(axis=2)  # (E, N, dim)
     queries = features[query]  # (E, Q, dim)
     distances = ((queries[:, :, None, :] - prototypes[:, None, :, :]) ** 2).sum(-1)  # (E, Q, N)
     return (distances.argmin(-1) == query_class).mean(axis=1)
+
+
+def _indices(values, name, ndim, high):
+    values = np.asarray(values)
+    if not np.issubdtype(values.dtype, np.integer):
+        raise TypeError(f"{name} must hold integer indices, got dtype {values.dtype}")
+    if values.ndim != ndim or values.size == 0:
+        raise ValueError(f"{name} must be a non-empty {ndim}-D array, got shape {values.shape}")
+    if values.min() < 0 or values.max() >= high:
+        raise ValueError(f"{name} must be in [0, {high}), got [{values.min()}, {values.max()}]")
+    return values
+
+
+def _check_episodes(support, query, query_class, n):
+    """The arrays of :func:`sample_episodes`, checked against ``n`` images."""
+    support = _indices(support, "support", 3, n)
+    query = _indices(query, "query", 2, n)
+    query_class = _indices(query_class, "query_class", 2, support.shape[1])
+    if query.shape != query_class.shape or len(query) != len(support):
+        raise ValueError(f"support, query and query_class must have shapes (E, N, k), (E, Q) and (E, Q), "
+                         f"got {support.shape}, {query.shape} and {query_class.shape}")
+    return support, query, query_class
 
 
 def mean_ci(values, confidence: float = 0.95) -> tuple:
@@ -113,8 +147,9 @@ def mean_ci(values, confidence: float = 0.95) -> tuple:
     Parameters
     ----------
     values : ndarray of shape (m,), float
-        E.g. per-episode accuracies.
+        E.g. per-episode accuracies; finite, m >= 2.
     confidence : float, default=0.95
+        In (0, 1).
 
     Returns
     -------
@@ -123,10 +158,11 @@ def mean_ci(values, confidence: float = 0.95) -> tuple:
     """
     from scipy import stats
 
-    values = np.asarray(values, float)
+    values = check_finite_array(values, "values", ndim=1)
     if values.size < 2:
         raise ValueError(f"values needs at least 2 entries, got {values.size}")
-    if not 0 < confidence < 1:
+    confidence = check_number(confidence, "confidence", low=0.0, low_open=True)
+    if confidence >= 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
     z = stats.norm.ppf(0.5 + confidence / 2)
     return float(values.mean()), float(z * values.std(ddof=1) / np.sqrt(values.size))

@@ -15,17 +15,9 @@ from cvhelpers.methods.siamese.features import embed, pixel_features
 from cvhelpers.methods.siamese.networks import embedding_network
 from cvhelpers.methods.siamese.training import fit_triplet
 from cvhelpers.metrics.few_shot import pair_distances
+from cvhelpers.validation import check_number, check_positive_int, check_seed
 
 __all__ = ["one_shot_experiment"]
-
-
-def _check_int(name: str, value, minimum: int) -> int:
-    """``value`` as an int >= ``minimum``; TypeError / ValueError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
 
 
 def _divisor_at_most(n: int, limit: int) -> int:
@@ -126,9 +118,10 @@ def one_shot_experiment(
     Raises
     ------
     TypeError
-        When ``images`` is not numeric or an integer argument is not an int.
+        When ``images`` is not numeric, or ``margin`` or ``learning_rate`` is not a number.
     ValueError
-        When a shape or value is out of range; the message names the argument.
+        When a shape or value is out of range, or an integer argument is not
+        an int (a float or a bool); the message names the argument.
 
     Examples
     --------
@@ -164,15 +157,18 @@ def one_shot_experiment(
         raise ValueError(f"labels must have shape ({len(images)},) like images, got {labels.shape}")
     if np.ndim(image_size) != 1 or len(image_size) != 2:
         raise ValueError(f"image_size must be (height, width), got {image_size!r}")
-    image_size = (_check_int("image_size", image_size[0], 8), _check_int("image_size", image_size[1], 8))
-    steps = _check_int("steps", steps, 1)
-    p = _check_int("p", p, 2)
-    k = _check_int("k", k, 2)
-    n_way = _check_int("n_way", n_way, 2)
-    episodes = _check_int("episodes", episodes, 2)
-    n_pairs = _check_int("n_pairs", n_pairs, 2)
-    n_test_classes = _check_int("n_test_classes", n_test_classes, 2)
-    seed = _check_int("seed", seed, 0)
+    image_size = tuple(check_positive_int(side, "image_size", smallest=8) for side in image_size)
+    steps = check_positive_int(steps, "steps")
+    p = check_positive_int(p, "p", smallest=2)
+    k = check_positive_int(k, "k", smallest=2)
+    n_way = check_positive_int(n_way, "n_way", smallest=2)
+    episodes = check_positive_int(episodes, "episodes", smallest=2)
+    n_pairs = check_positive_int(n_pairs, "n_pairs", smallest=2)
+    n_test_classes = check_positive_int(n_test_classes, "n_test_classes", smallest=2)
+    seed = check_seed(seed)
+    check_number(margin, "margin", low=0.0)
+    check_number(learning_rate, "learning_rate", low=0.0, low_open=True)
+    check_positive_int(embedding_dim, "embedding_dim")
     classes, counts = np.unique(labels, return_counts=True)
     if n_test_classes > len(classes) - 2:
         raise ValueError(

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import keras
 
+from cvhelpers.validation import check_positive_int, check_seed
+
 __all__ = ["embedding_network", "siamese_pair_model"]
 
 
@@ -52,9 +54,15 @@ def embedding_network(
     keras.Model
         (batch, *input_shape) float32 -> (batch, embedding_dim) float32.
     """
-    if embedding_dim < 1 or len(filters) < 1:
-        raise ValueError(f"embedding_dim and len(filters) must be >= 1, got {embedding_dim}, {len(filters)}")
-    inputs = keras.Input(shape=tuple(input_shape))
+    embedding_dim = check_positive_int(embedding_dim, "embedding_dim")
+    if isinstance(filters, (str, bytes)) or not hasattr(filters, "__len__") or len(filters) < 1:
+        raise ValueError(f"filters must be a non-empty sequence of ints, got {filters!r}")
+    filters = [check_positive_int(width, "filters") for width in filters]
+    if not hasattr(input_shape, "__len__") or len(input_shape) != 3:
+        raise ValueError(f"input_shape must be (h, w, c), got {input_shape!r}")
+    input_shape = tuple(check_positive_int(side, "input_shape") for side in input_shape)
+    seed = None if seed is None else check_seed(seed)
+    inputs = keras.Input(shape=input_shape)
     x = inputs
     for index, width in enumerate(filters):
         init = keras.initializers.HeNormal(seed=None if seed is None else seed + index)
@@ -90,6 +98,8 @@ def siamese_pair_model(embedding):
     """
     from keras import ops
 
+    if not isinstance(embedding, keras.Model):
+        raise TypeError(f"embedding must be a keras.Model, got {type(embedding).__name__}")
     shape = embedding.input_shape[1:]
     first, second = keras.Input(shape), keras.Input(shape)
     e1, e2 = embedding(first), embedding(second)

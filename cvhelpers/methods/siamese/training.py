@@ -9,6 +9,7 @@ from __future__ import annotations
 import keras
 
 from cvhelpers.methods.siamese.batches import PairBatches, PKBatches
+from cvhelpers.validation import check_number, check_positive_int, check_seed
 
 __all__ = ["cosine_adam", "fit_pairs", "fit_triplet"]
 
@@ -19,10 +20,18 @@ def cosine_adam(learning_rate: float, steps: int):
     Pass the same optimizer to several :func:`fit_triplet` calls to continue
     one schedule across them.
     """
-    if learning_rate <= 0 or steps < 1:
-        raise ValueError(f"learning_rate must be > 0 and steps >= 1, got {learning_rate}, {steps}")
-    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, int(steps), alpha=0.05)
+    learning_rate = check_number(learning_rate, "learning_rate", low=0.0, low_open=True)
+    steps = check_positive_int(steps, "steps")
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, steps, alpha=0.05)
     return keras.optimizers.Adam(schedule)
+
+
+def _check_steps(steps, log_every) -> tuple[int, int]:
+    steps = check_positive_int(steps, "steps")
+    log_every = check_positive_int(log_every, "log_every")
+    if steps < log_every:
+        raise ValueError(f"steps must be >= log_every >= 1, got steps={steps}, log_every={log_every}")
+    return steps, log_every
 
 
 def fit_triplet(
@@ -80,12 +89,14 @@ def fit_triplet(
     """
     import time
 
-    if steps < log_every or log_every < 1:
-        raise ValueError(f"steps must be >= log_every >= 1, got steps={steps}, log_every={log_every}")
+    steps, log_every = _check_steps(steps, log_every)
+    seed = check_seed(seed)
     phases = [(loss, steps)]
     if warmup is not None:
+        if not isinstance(warmup, (tuple, list)) or len(warmup) != 2:
+            raise ValueError(f"warmup must be a tuple (loss, steps), got {warmup!r}")
         warmup_loss, warmup_steps = warmup
-        if not 0 < warmup_steps < steps:
+        if not 0 < check_positive_int(warmup_steps, "warmup steps") < steps:
             raise ValueError(f"warmup steps must be in (0, steps={steps}), got {warmup_steps}")
         phases = [(warmup_loss, warmup_steps), (loss, steps - warmup_steps)]
     optimizer = optimizer or cosine_adam(learning_rate, steps)
@@ -112,8 +123,9 @@ def fit_pairs(pair_model, x, y, loss, steps: int, batch_size: int = 128, learnin
     """
     import time
 
-    if steps < log_every or log_every < 1:
-        raise ValueError(f"steps must be >= log_every >= 1, got steps={steps}, log_every={log_every}")
+    steps, log_every = _check_steps(steps, log_every)
+    batch_size = check_positive_int(batch_size, "batch_size", smallest=2)
+    seed = check_seed(seed)
     pair_model.compile(optimizer=cosine_adam(learning_rate, steps), loss=loss)
     start = time.perf_counter()
     blocks = steps // log_every
