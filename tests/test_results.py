@@ -151,3 +151,12 @@ def test_figure_path_names_the_bad_argument(tmp_path):
     with pytest.raises(TypeError, match="figure must be a Matplotlib figure"):
         results.save_figure("03_resampling", "bars", None, tmp_path)
     assert not (tmp_path / "03_resampling").exists()
+
+
+def test_move_aside_never_replaces_a_dangling_link(tmp_path):
+    broken = tmp_path / "03_resampling.json"
+    broken.write_text("{")
+    (tmp_path / "03_resampling.json.corrupt").symlink_to(tmp_path / "gone")
+    aside = results.move_aside(broken)
+    assert aside.name == "03_resampling.json.corrupt-1" and aside.read_text() == "{"
+    assert (tmp_path / "03_resampling.json.corrupt").is_symlink()

@@ -27,7 +27,7 @@ __all__ = [
     "CHROMIUM_INSTALL",
 ]
 
-CHROMIUM_INSTALL = "apt-get install chromium  (Debian/Ubuntu; .ci/run installs it)"
+CHROMIUM_INSTALL = "sudo apt-get update && sudo apt-get install chromium  (Debian/Ubuntu; .ci/run installs it)"
 
 _PATH_OUTPUT = re.compile(r"^(?:\w*Path\(['\"]|['\"]?/[^\s'\"]+\.(?:png|json|html|h5|keras|npz)['\"]?$)")
 _WIDGET = "application/vnd.jupyter.widget-view+json"

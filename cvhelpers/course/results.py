@@ -223,7 +223,7 @@ def move_aside(path) -> Path:
     path = Path(path)
     aside = path.with_name(path.name + ".corrupt")
     number = 1
-    while aside.exists():
+    while os.path.lexists(aside):  # a dangling link counts as taken
         aside = path.with_name(f"{path.name}.corrupt-{number}")
         number += 1
     path.replace(aside)
