@@ -14,6 +14,7 @@ LAB = "cvhelpers.course.lab."
 CHECKS = "cvhelpers.course.notebook_checks."
 RESULTS = "cvhelpers.course.results."
 RUNNER = "cvhelpers.course.runner."
+TIMES = "cvhelpers.course.run_times."
 
 
 def _folder() -> Path:
@@ -105,6 +106,16 @@ ROWS = [
             FileNotFoundError, "notebooks"),
     Refused(RUNNER + "write_report", "a build folder that does not exist", lambda f: f(_folder() / "nope"),
             FileNotFoundError, "build_dir"),
+    Refused(TIMES + "budget_of", "a path for the name", lambda f: f(Path("03_resampling.ipynb")), TypeError,
+            "notebook"),
+    Correct(TIMES + "budget_of", "no budget in the full profile", lambda f: f("03_resampling", "full"),
+            lambda value: value is None),
+    Refused(TIMES + "budget_table", "a list for the times", lambda f: f([384.0]), TypeError, "times"),
+    Refused(TIMES + "over_budget", "a number for the times", lambda f: f(384.0), TypeError, "times"),
+    Correct(TIMES + "load", "a missing file is no times yet", lambda f: f(_folder() / "run_times.json"),
+            lambda value: value == {}),
+    Refused(TIMES + "save", "a file for the build folder", lambda f: f(_a_file(), []), NotADirectoryError,
+            "build_dir"),
     Refused("cvhelpers.progress.progress_bar", "a number for the iterable", lambda f: f(3), TypeError, "iterable"),
 ]
 

@@ -123,26 +123,6 @@ def _run(name):
     return runner.NotebookRun(name, 1.0, True, peak_memory_mib=10.0, finished_at="2026-01-01 00:00:00")
 
 
-def test_corrupt_run_times_are_moved_aside_and_replaced(tmp_path):
-    path = tmp_path / "run_times.json"
-    path.write_text('{"00_a": {"seconds": 1.0,')
-    with pytest.warns(UserWarning, match="run_times.json.*moved it to .*run_times.json.corrupt$"):
-        runner._save_run_times(tmp_path, [_run("01_b")])
-    assert (tmp_path / "run_times.json.corrupt").read_text() == '{"00_a": {"seconds": 1.0,'
-    assert set(json.loads(path.read_text())) == {"01_b"}
-
-
-def test_corrupt_run_times_do_not_overwrite_an_earlier_corrupt_copy(tmp_path):
-    path = tmp_path / "run_times.json"
-    (tmp_path / "run_times.json.corrupt").write_text("older")
-    path.write_text("[1, 2]")  # valid JSON, wrong shape
-    with pytest.warns(UserWarning, match="run_times.json.corrupt-1"):
-        runner._save_run_times(tmp_path, [_run("00_a")])
-    assert (tmp_path / "run_times.json.corrupt").read_text() == "older"
-    assert (tmp_path / "run_times.json.corrupt-1").read_text() == "[1, 2]"
-    assert set(json.loads(path.read_text())) == {"00_a"}
-
-
 def test_report_with_corrupt_run_times_warns_and_still_writes(tmp_path):
     (tmp_path / "run_times.json").write_text('{"00_a": {"ok": true}}')  # no seconds
     with pytest.warns(UserWarning, match=re.escape(str(tmp_path / "run_times.json"))):

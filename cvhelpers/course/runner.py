@@ -18,19 +18,17 @@ from __future__ import annotations
 
 import argparse
 import ast
-import json
 import keyword
 import os
 import platform
 import resource
 import sys
 import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from cvhelpers import paths
-from cvhelpers.course import notebook_checks
+from cvhelpers.course import notebook_checks, run_times
 from cvhelpers.course import results as results_module
 
 __all__ = ["NotebookRun", "find_notebooks", "run_notebooks", "write_report", "main"]
@@ -266,59 +264,8 @@ def _run_all(notebooks, build_dir, out_dir, parameters, kernel_name, progress):
         if not ok:
             print(message, file=sys.stderr, flush=True)
             break
-    _save_run_times(build_dir, runs)
+    run_times.save(build_dir, runs, parameters.get("PROFILE") or os.environ.get("CVLAB_PROFILE") or "course")
     return runs
-
-
-def _save_run_times(build_dir: Path, runs) -> None:
-    """Merge these runs' times into ``build/run_times.json`` (subset runs keep the rest)."""
-    path = build_dir / "run_times.json"
-    times = _load_run_times(path)
-    for run in runs:
-        times[run.name] = {
-            "seconds": round(run.seconds, 1),
-            "ok": run.ok,
-            "output_problems": len(run.problems),
-            "peak_memory_so_far_mib": round(run.peak_memory_mib, 1),
-            "finished_at": run.finished_at,
-        }
-    results_module.atomic_write_text(path, json.dumps(dict(sorted(times.items())), indent=2) + "\n")
-
-
-def _load_run_times(path: Path) -> dict:
-    """The run times recorded in ``path``, or an empty record if there are none.
-
-    Parameters
-    ----------
-    path : Path
-        ``build/run_times.json``.
-
-    Returns
-    -------
-    dict
-        ``{notebook: {"seconds": float, ...}}``. A file that is not valid JSON
-        or not of that shape is moved aside to ``<name>.corrupt`` (or
-        ``<name>.corrupt-N`` if that exists) with a warning naming both paths,
-        and an empty record is returned.
-    """
-    if not path.is_file():
-        return {}
-    try:
-        times = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        problem = f"not valid JSON ({error})"
-    else:
-        if isinstance(times, dict) and all(
-            isinstance(entry, dict)
-            and isinstance(entry.get("seconds"), (int, float))
-            and not isinstance(entry.get("seconds"), bool)
-            for entry in times.values()
-        ):
-            return times
-        problem = "not an object of {notebook: {'seconds': number, ...}}"
-    aside = results_module.move_aside(path)
-    warnings.warn(f"ignored run times in {path}: {problem}; moved it to {aside}", stacklevel=3)
-    return {}
 
 
 # ---------------------------------------------------------------------------
@@ -396,21 +343,15 @@ def write_report(build_dir) -> tuple[Path, Path]:
         raise FileNotFoundError(f"build_dir: no such folder: {build_dir} (run the notebooks first)")
     records = results_module.load_all(build_dir / "results")
     times_path = build_dir / "run_times.json"
-    times = _load_run_times(times_path)
+    times = run_times.load(times_path)
     versions = _versions()
 
     md = ["# cvlab course report", ""]
     parts = ["<h1>cvlab course report</h1>"]
     if times:
-        frame = pd.DataFrame.from_dict(times, orient="index")
-        frame.index.name = "notebook"
-        total = sum(entry["seconds"] for entry in times.values())
-        md += ["## Run times", "", frame.to_markdown(), "", f"Total: {total:.0f} s", ""]
-        parts += [
-            "<h2 id='run-times'>Run times</h2>",
-            frame.to_html(border=0),
-            f"<p>Total: {total:.0f} s</p>",
-        ]
+        frame = run_times.budget_table(times)
+        md += ["## Run times", "", frame.to_markdown(), ""]
+        parts += ["<h2 id='run-times'>Run times</h2>", frame.to_html(border=0, na_rep="")]
     md += ["## Results", ""]
     parts += ["<h2 id='results'>Results</h2>"]
     if not records:
@@ -582,6 +523,8 @@ def main(argv=None) -> int:
         f"{len(runs) - len(failed)} of {len(notebooks)} notebooks ran in "
         f"{time.perf_counter() - started:.0f} s; report: {html_path}"
     )
+    for line in run_times.over_budget(run_times.load(Path(args.build_dir) / "run_times.json")):
+        print(f"over budget (cold, 2 cores) {line}", file=sys.stderr)
     for run in unclean:
         print(f"{run.name}: {len(run.problems)} output problems:", file=sys.stderr)
         for problem in run.problems:
