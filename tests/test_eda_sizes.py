@@ -32,3 +32,5 @@ def test_aspect_summary_shares_and_stretch():
     assert summary["share_upscaled"] == 1.0
     table = eda.size_table([100, 100, 200], [50, 50, 50])
     assert table.iloc[0][["width", "height", "count"]].tolist() == [100, 50, 2]
+    assert len(eda.size_table([100, 100, 200], [50, 50, 50], top=1)) == 1
+    assert len(eda.size_table([100, 100, 200], [50, 50, 50], top=None)) == 2  # every distinct size

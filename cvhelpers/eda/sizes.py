@@ -40,14 +40,15 @@ def image_shapes(images) -> np.ndarray:
     ).reshape(-1, 3)
 
 
-def size_table(widths, heights, top: int = 10):
+def size_table(widths, heights, top: int | None = 10):
     """The most common image sizes (question 1).
 
     Parameters
     ----------
     widths, heights : array-like of shape (n,), int
         Sizes as stored (e.g. ``ImageFolder.manifest`` columns).
-    top : int, default=10
+    top : int or None, default=10
+        How many sizes to list; ``None`` lists every distinct size.
 
     Returns
     -------
@@ -57,7 +58,8 @@ def size_table(widths, heights, top: int = 10):
     import pandas as pd
 
     widths, heights = _check_sizes(widths, heights)
-    top = check_positive_int(top, "top")
+    if top is not None:
+        top = check_positive_int(top, "top")
     frame = pd.DataFrame({"width": widths, "height": heights})
     counts = frame.value_counts().rename("count").reset_index()
     counts["share"] = counts["count"] / len(frame)
