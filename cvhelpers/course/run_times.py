@@ -74,8 +74,9 @@ def budget_table(times: dict):
     total = {"seconds": frame["seconds"].sum(), "budget_s": None}
     if frame["budget_s"].notna().all():
         total["budget_s"] = COURSE_BUDGET_S
+    integers = [column for column in frame.columns if pd.api.types.is_integer_dtype(frame[column])]
     frame = pd.concat([frame, pd.DataFrame([total], index=pd.Index(["total"], name="notebook"))])
-    frame["budget_s"] = frame["budget_s"].astype("Float64")
+    frame = frame.astype({column: "Int64" for column in [*integers, "budget_s"]})  # the total row leaves them empty
     frame["share_of_budget"] = (frame["seconds"] / frame["budget_s"]).round(2)
     frame["within_budget"] = (frame["seconds"] <= frame["budget_s"]).astype("boolean").where(frame["budget_s"].notna())
     first = ["seconds", "budget_s", "share_of_budget", "within_budget"]
