@@ -16,6 +16,7 @@
 Writes ``build/bench/gan_steps.json``.
 """
 
+import argparse
 import json
 import os
 import statistics
@@ -113,4 +114,5 @@ def main():
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     main()

@@ -17,6 +17,7 @@ it found. Writes ``build/bench/mixed_precision.json``.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -66,9 +67,7 @@ def model_builder(protocol: LongTailProtocol, policy: str):
 
 
 def main() -> int:
-    if any(argument in ("-h", "--help") for argument in sys.argv[1:]):
-        print(__doc__)
-        return 0
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     protocol = LongTailProtocol.fashion_mnist_lt()
     x_oracle, y_oracle = protocol.oracle_data()
     settings = protocol.settings

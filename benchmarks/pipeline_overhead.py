@@ -9,6 +9,7 @@ swings by ±30 % from run to run. Target: the pipeline costs at most 5 %.
 Writes ``build/bench/pipeline_overhead.json``.
 """
 
+import argparse
 import json
 import os
 import statistics
@@ -78,4 +79,5 @@ def main():
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     sys.exit(main())

@@ -22,6 +22,7 @@ Writes ``build/bench/training_speed.json``.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -79,9 +80,19 @@ def measure(variant: str) -> dict:
     return {"variant": variant, "images_per_second": len(lt.y) * len(later) / sum(later), "epoch_seconds": seconds}
 
 
-def main() -> int:
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("variants", nargs="*", metavar="VARIANT", help=f"some of {', '.join(VARIANTS)} (default: all)")
+    parser.add_argument("--one", choices=VARIANTS, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    unknown = [name for name in args.variants if name not in VARIANTS]
+    if unknown:
+        parser.error(f"unknown variant(s) {', '.join(unknown)}; choose from {', '.join(VARIANTS)}")
+    if args.one:
+        print(json.dumps(measure(args.one)))
+        return 0
     repeats = int(os.environ.get("BENCH_REPEATS", 3))
-    variants = [name for name in sys.argv[1:] if name in VARIANTS] or list(VARIANTS)
+    variants = list(args.variants) or list(VARIANTS)
     if "default" not in variants:
         variants.insert(0, "default")
     rounds = []
@@ -114,13 +125,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--one":
-        print(json.dumps(measure(sys.argv[2])))
-        sys.exit(0)
-    if any(argument in ("-h", "--help") for argument in sys.argv[1:]):
-        print(__doc__)
-        sys.exit(0)
-    unknown = [name for name in sys.argv[1:] if name not in VARIANTS]
-    if unknown:
-        sys.exit(f"unknown variant(s) {unknown}; choose from {', '.join(VARIANTS)}")
     sys.exit(main())
