@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 __all__ = [
+    "check_bool",
     "check_positive_int",
     "check_seed",
     "check_number",
@@ -24,6 +25,21 @@ __all__ = [
     "check_same_length",
     "check_unit_images",
 ]
+
+
+def check_bool(value, name: str, *, optional: bool = False) -> bool | None:
+    """``value`` as a ``bool`` (NumPy's included); with ``optional``, ``None`` too.
+
+    Raises
+    ------
+    TypeError
+        Naming ``name``, for anything else (``0``, ``"no"``: a non-empty string is truthy).
+    """
+    if optional and value is None:
+        return None
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool{' or None' if optional else ''}, got {type(value).__name__} {value!r}")
+    return bool(value)
 
 
 def check_positive_int(value, name: str, smallest: int = 1) -> int:
@@ -39,14 +55,18 @@ def check_positive_int(value, name: str, smallest: int = 1) -> int:
     return int(value)
 
 
-def check_seed(seed, name: str = "seed") -> int:
+def check_seed(seed, name: str = "seed", *, optional: bool = False) -> int | None:
     """``seed`` as an ``int`` >= 0, the seeds NumPy, TensorFlow and Keras all accept.
+
+    With ``optional``, ``None`` (unseeded) is accepted and returned.
 
     Raises
     ------
     ValueError
         Naming ``name``, for a negative number, a float, a bool or anything else.
     """
+    if optional and seed is None:
+        return None
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"{name} must be an int >= 0, got {seed!r}")
     return int(seed)
@@ -194,13 +214,23 @@ def check_same_length(first, first_name: str, second, second_name: str) -> int:
     return len(first)
 
 
-def check_unit_images(images, name: str = "images") -> np.ndarray:
-    """``images`` as a non-empty float array with values in [0, 1], checked cheaply.
+def check_unit_images(images, name: str = "images", *, allow_empty: bool = False,
+                      refuse_negative: bool = False) -> np.ndarray:
+    """``images`` as a float array with values in [0, 1], checked cheaply.
 
     The common mistake is passing 0-255 pixels where [0, 1] is expected; a
     float array whose maximum is above 1.5 is refused with that hint (a little
     overshoot, as after interpolation, passes). Integer arrays are refused:
     convert them with ``data.pipeline.to_float_images``.
+
+    Parameters
+    ----------
+    images : array-like of float
+    name : str, default="images"
+    allow_empty : bool, default=False
+        Accept an array with no elements (returned as is).
+    refuse_negative : bool, default=False
+        Also refuse a minimum below -0.5 ([-1, 1] images, for example).
 
     Raises
     ------
@@ -214,11 +244,15 @@ def check_unit_images(images, name: str = "images") -> np.ndarray:
         raise TypeError(f"{name} must be float images in [0, 1], got dtype {array.dtype}; "
                         "convert with cvhelpers.data.pipeline.to_float_images")
     if array.size == 0:
+        if allow_empty:
+            return array
         raise ValueError(f"{name} is empty, got shape {array.shape}")
-    high = float(array.max())
-    if not np.isfinite(high) or not np.isfinite(array.min()):
+    high, low = float(array.max()), float(array.min())
+    if not np.isfinite(high) or not np.isfinite(low):
         raise ValueError(f"{name} must be finite (no NaN or inf)")
     if high > 1.5:
         raise ValueError(f"{name} must be in [0, 1], got a maximum of {high:g}; "
                          "0-255 pixels? divide by 255 or use cvhelpers.data.pipeline.to_float_images")
+    if refuse_negative and low < -0.5:
+        raise ValueError(f"{name} must be in [0, 1], got a minimum of {low:g}; rescale the images to [0, 1]")
     return array

@@ -20,6 +20,7 @@ ROWS = [
     Refused(V + "check_finite_array", "wrong ndim", lambda f: f([[1.0]], "priors", ndim=1), ValueError, "priors"),
     Refused(V + "check_features", "one row", lambda f: f(np.zeros((1, 3))), ValueError, "features"),
     Refused(V + "check_features", "inf", lambda f: f(np.full((2, 3), np.inf)), ValueError, "features"),
+    Refused(V + "check_bool", "text for a flag", lambda f: f("no", "install"), TypeError, "install"),
     Refused(V + "check_seed", "negative", lambda f: f(-1, "split_seed"), ValueError, "split_seed"),
     Refused(V + "check_labels", "non-whole floats", lambda f: f([0, 2.7], "y"), ValueError, "y"),
     Refused(V + "check_labels", "one-hot", lambda f: f(np.eye(3), "y_true"), ValueError, "y_true"),

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from cvhelpers.validation import (
+    check_bool,
     check_finite_array,
     check_labels,
     check_number,
@@ -137,3 +138,20 @@ def test_check_unit_images():
         check_unit_images(np.zeros((0, 4, 4)), "x")
     with pytest.raises(ValueError, match="finite"):
         check_unit_images(np.full((1, 2, 2), np.nan), "x")
+
+
+def test_check_seed_optional_and_unit_images_options():
+    assert check_seed(None, optional=True) is None and check_seed(3, optional=True) == 3
+    with pytest.raises(ValueError, match="seed must be an int >= 0"):
+        check_seed(None)
+    assert check_unit_images(np.zeros((0, 2, 2)), "x", allow_empty=True).size == 0
+    assert check_unit_images(np.full((1, 2, 2), -1.0), "x").min() == -1.0
+    with pytest.raises(ValueError, match="x must be in \\[0, 1\\], got a minimum of -1"):
+        check_unit_images(np.full((1, 2, 2), -1.0), "x", refuse_negative=True)
+
+
+def test_check_bool():
+    assert check_bool(np.bool_(True), "clip") is True and check_bool(None, "as_root", optional=True) is None
+    for bad in (0, 1, "no", None):
+        with pytest.raises(TypeError, match="clip must be a bool"):
+            check_bool(bad, "clip")

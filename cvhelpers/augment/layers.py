@@ -18,7 +18,7 @@ import keras
 
 from cvhelpers.augment._base import _PACKAGE, _check_in_range, _ImageLayer, _range, _value_range
 from cvhelpers.augment._keras_private import seed_generator
-from cvhelpers.validation import check_number, check_positive_int
+from cvhelpers.validation import check_bool, check_number, check_positive_int
 
 
 # --------------------------------------------------------------------------
@@ -137,8 +137,7 @@ class RandomGaussianNoise(_RangeLayer):
         if isinstance(stddev, (int, float)):
             self.stddev = (float(stddev), float(stddev))
         self.value_range = _value_range(value_range)
-        if not isinstance(clip, bool):
-            raise TypeError(f"clip must be a bool, got {clip!r}")
+        check_bool(clip, "clip")
         self.clip = clip
 
     def get_random_transformation(self, data, training=True, seed=None):

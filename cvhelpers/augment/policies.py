@@ -14,6 +14,7 @@ import keras
 from cvhelpers.augment._base import _PACKAGE, _seed, _value_range
 from cvhelpers.augment.layers import RandomGaussianNoise
 from cvhelpers.augment.warp import RandomGeometric
+from cvhelpers.validation import check_bool
 
 
 # --------------------------------------------------------------------------
@@ -73,8 +74,7 @@ def light_policy(seed: int | None = 0, fused: bool = True, fill_mode: str = "con
         (b, h, w, c) float images, or one (h, w, c) image -> same shape, float32.
     """
     seed, _ = _check_policy_args(seed, 1, (0, 1))
-    if not isinstance(fused, bool):
-        raise TypeError(f"fused must be a bool, got {fused!r}")
+    check_bool(fused, "fused")
     layers = keras.layers
     if fused:
         steps = [RandomGeometric(rotation=10 / 360, translation=0.1, zoom=0.1, fill_mode=fill_mode, seed=seed)]

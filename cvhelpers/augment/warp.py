@@ -18,7 +18,7 @@ import keras
 
 from cvhelpers.augment._base import _PACKAGE, _ImageLayer, _range
 from cvhelpers.augment.xla import _xla_warp
-from cvhelpers.validation import check_number
+from cvhelpers.validation import check_bool, check_number
 
 _FLIP_MODES = (None, "horizontal", "vertical", "horizontal_and_vertical")
 _FILL_MODES = ("reflect", "wrap", "constant", "nearest")
@@ -42,8 +42,7 @@ class _WarpLayer(_ImageLayer):
             raise ValueError(f"fill_mode must be one of {_FILL_MODES}, got {fill_mode!r}")
         if interpolation not in _INTERPOLATIONS:
             raise ValueError(f"interpolation must be one of {_INTERPOLATIONS}, got {interpolation!r}")
-        if not isinstance(jit_compile, bool):
-            raise TypeError(f"jit_compile must be a bool, got {jit_compile!r}")
+        check_bool(jit_compile, "jit_compile")
         self.fill_mode = fill_mode
         self.fill_value = check_number(fill_value, "fill_value")
         self.interpolation = interpolation

@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from cvhelpers.validation import check_finite_array, check_labels, check_positive_int, check_seed
+from cvhelpers.validation import check_finite_array, check_labels, check_positive_int, check_seed, check_unit_images
 
 __all__ = ["to_float_images", "one_hot", "make_dataset", "balanced_dataset", "indexed_dataset"]
 
@@ -64,20 +64,8 @@ def to_float_images(x, name: str = "x") -> np.ndarray:
     if not np.issubdtype(x.dtype, np.floating):
         raise TypeError(f"{name} must be uint8, uint16 or float images in [0, 1], got dtype {x.dtype}; "
                         f"for 0-255 pixels use {name}.astype(np.uint8)")
-    _check_float_range(x, name)
+    check_unit_images(x, name, allow_empty=True)
     return x.astype(np.float32)
-
-
-def _check_float_range(x: np.ndarray, name: str) -> None:
-    """Refuse NaN, infinities and 0-255 floats (maximum above 1.5), as ``check_unit_images`` does."""
-    if x.size == 0:
-        return
-    high, low = float(x.max()), float(x.min())
-    if not (np.isfinite(high) and np.isfinite(low)):
-        raise ValueError(f"{name} must be finite (no NaN or inf)")
-    if high > 1.5:
-        raise ValueError(f"float {name} must be in [0, 1], got a maximum of {high:g}; "
-                         "0-255 pixels? divide by 255 or pass them as uint8")
 
 
 def one_hot(y, num_classes: int) -> np.ndarray:

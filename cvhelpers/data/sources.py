@@ -36,6 +36,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from cvhelpers.validation import check_bool
+
 __all__ = [
     "AptInstallError",
     "DataSourceError",
@@ -140,12 +142,6 @@ def _check_sources(sources) -> tuple:
     return sources
 
 
-def _check_flag(value, name: str, optional: bool = False):
-    if (value is None and optional) or isinstance(value, bool):
-        return value
-    raise TypeError(f"{name} must be {'None, ' if optional else ''}True or False, got {type(value).__name__} {value!r}")
-
-
 SOURCES: tuple[OfflineSource, ...] = (
     OfflineSource(
         "fashion-mnist",
@@ -230,7 +226,7 @@ def install_command(sources, as_root: bool | None = None) -> str:
         When ``sources`` is empty (there would be nothing to install).
     """
     sources = _check_sources(sources)
-    as_root = _check_flag(as_root, "as_root", optional=True)
+    as_root = check_bool(as_root, "as_root", optional=True)
     if not sources:
         raise ValueError("sources is empty: there is no package to install")
     packages = " ".join(sorted({source.debian_package for source in sources}))
@@ -279,7 +275,7 @@ def ensure_sources(install: bool = True, sources=SOURCES) -> list[OfflineSource]
         When ``install`` is not True or False, or ``sources`` not a sequence
         of :class:`OfflineSource`; checked before anything runs.
     """
-    install = _check_flag(install, "install")
+    install = check_bool(install, "install")
     sources = _check_sources(sources)
     missing = missing_sources(sources)
     if not missing:

@@ -52,16 +52,8 @@ def _check_array(image, name: str, batched: bool) -> np.ndarray:
     if min(array.shape[-3:-1], default=1) < 1:
         raise ValueError(f"{name} has an empty image: shape {array.shape}")
     if array.dtype != np.uint8 and array.size:
-        _check_unit_floats(array, name)
+        check_unit_images(array, name, refuse_negative=True)
     return array
-
-
-def _check_unit_floats(array: np.ndarray, name: str) -> None:
-    """Float pixels must be finite and in [0, 1] (a little overshoot passes): 0-255 or -1..1 floats are refused."""
-    check_unit_images(array, name)
-    low = float(array.min())
-    if low < -0.5:
-        raise ValueError(f"{name} must be in [0, 1], got a minimum of {low:g}; rescale the images to [0, 1]")
 
 
 def _num_images(images) -> int:

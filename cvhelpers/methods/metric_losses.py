@@ -37,7 +37,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from cvhelpers.validation import check_number
+from cvhelpers.validation import check_bool, check_number
 
 __all__ = [
     "DISTANCE_METRICS",
@@ -328,8 +328,7 @@ def triplet_hard_loss(y_true, y_pred, margin=1.0, soft=False, distance_metric="L
     """
     margin = _check_margin(margin)
     distance_metric = _check_metric(distance_metric)
-    if not isinstance(soft, bool):
-        raise TypeError(f"soft must be a bool, got {type(soft).__name__}")
+    check_bool(soft, "soft")
     labels, embeddings, input_dtype = _prepare(y_true, y_pred)
     dtype = embeddings.dtype
     distances = _distance_matrix(embeddings, distance_metric)
@@ -524,8 +523,7 @@ class TripletHardLoss(keras.losses.Loss):
 
     def __init__(self, margin=1.0, soft=False, distance_metric="L2", name=None, **kwargs):
         super().__init__(name=name or "triplet_hard_loss", reduction="none", dtype=kwargs.get("dtype"))
-        if not isinstance(soft, bool):
-            raise TypeError(f"soft must be a bool, got {type(soft).__name__}")
+        check_bool(soft, "soft")
         self.margin = _check_margin(margin)
         self.soft = soft
         self.distance_metric = _check_metric(distance_metric)

@@ -31,7 +31,7 @@ import keras
 import numpy as np
 
 from cvhelpers.training import models
-from cvhelpers.validation import check_number, check_positive_int, check_seed
+from cvhelpers.validation import check_bool, check_number, check_positive_int, check_seed
 
 __all__ = [
     "nt_xent",
@@ -44,14 +44,6 @@ __all__ = [
 ]
 
 _PACKAGE = "cvhelpers"
-
-
-def _check_temperature(temperature) -> float:
-    return check_number(temperature, "temperature", low=0.0, low_open=True)
-
-
-def _check_optional_seed(seed):
-    return None if seed is None else check_seed(seed)
 
 
 def nt_xent(z1, z2, temperature: float = 0.5):
@@ -89,7 +81,7 @@ def nt_xent(z1, z2, temperature: float = 0.5):
     True
     """
     ops = keras.ops
-    temperature = _check_temperature(temperature)
+    temperature = check_number(temperature, "temperature", low=0.0, low_open=True)
     if len(z1.shape) != 2 or tuple(z1.shape) != tuple(z2.shape):
         raise ValueError(f"z1 and z2 must both have shape (b, d), got {tuple(z1.shape)} and {tuple(z2.shape)}")
     if z1.shape[0] is not None and z1.shape[0] < 2:
@@ -161,7 +153,7 @@ def projection_head(
     """
     for label, value in (("input_dim", input_dim), ("hidden_dim", hidden_dim), ("output_dim", output_dim)):
         check_positive_int(value, label)
-    seed = _check_optional_seed(seed)
+    seed = check_seed(seed, optional=True)
 
     def init(offset):
         return keras.initializers.GlorotUniform(seed=None if seed is None else seed + offset)
@@ -212,8 +204,8 @@ class SimCLR(keras.Model):
         super().__init__(**kwargs)
         if not isinstance(encoder, keras.Model):
             raise TypeError(f"encoder must be a keras.Model, got {type(encoder).__name__}")
-        temperature = _check_temperature(temperature)
-        seed = _check_optional_seed(seed)
+        temperature = check_number(temperature, "temperature", low=0.0, low_open=True)
+        seed = check_seed(seed, optional=True)
         if augment is None:
             from cvhelpers.augment import strong_policy
 
@@ -477,7 +469,7 @@ def _check_pretrain_settings(width, feature_dim, temperature, learning_rate, see
     """The scalar settings of :func:`pretrain_simclr`, checked before any cache lookup or training."""
     check_positive_int(width, "width")
     check_positive_int(feature_dim, "feature_dim")
-    _check_temperature(temperature)
+    check_number(temperature, "temperature", low=0.0, low_open=True)
     check_number(learning_rate, "learning_rate", low=0.0, low_open=True)
     check_seed(seed)
 
@@ -514,10 +506,9 @@ def classifier_from_encoder(
     """
     if not isinstance(encoder, keras.Model):
         raise TypeError(f"encoder must be a keras.Model, got {type(encoder).__name__}")
-    if not isinstance(trainable, bool):
-        raise TypeError(f"trainable must be a bool, got {trainable!r}")
+    check_bool(trainable, "trainable")
     num_classes = check_positive_int(num_classes, "num_classes", smallest=2)
-    seed = _check_optional_seed(seed)
+    seed = check_seed(seed, optional=True)
     from cvhelpers.training.two_stage import clone_with_weights
 
     copy = clone_with_weights(encoder)

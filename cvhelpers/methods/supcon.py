@@ -33,10 +33,6 @@ from cvhelpers.validation import check_number, check_seed
 __all__ = ["supervised_contrastive_loss", "SupConHybrid"]
 
 
-def _check_temperature(temperature) -> float:
-    return check_number(temperature, "temperature", low=0.0, low_open=True)
-
-
 def supervised_contrastive_loss(labels, embeddings, temperature: float = 0.1):
     """The supervised contrastive loss ("L_out", Khosla et al. 2020, eq. 2).
 
@@ -67,7 +63,7 @@ def supervised_contrastive_loss(labels, embeddings, temperature: float = 0.1):
         in length (compared when both lengths are static) or ``temperature``
         is not a finite number > 0 (``TypeError`` when it is not a number).
     """
-    _check_temperature(temperature)
+    check_number(temperature, "temperature", low=0.0, low_open=True)
     if len(embeddings.shape) != 2:
         raise ValueError(f"embeddings must have shape (n, d), got {tuple(embeddings.shape)}")
     labels = ops.reshape(labels, (-1,))
@@ -138,7 +134,7 @@ class SupConHybrid(keras.Model):
         if augment is None or not callable(augment):
             raise TypeError(f"augment must be a Keras layer or a callable, got {augment!r}")
         weight = check_number(weight, "weight", low=0.0)
-        temperature = _check_temperature(temperature)
+        temperature = check_number(temperature, "temperature", low=0.0, low_open=True)
         seed = None if seed is None else check_seed(seed)
         self.network = network
         self.encoder = encoder_of(network)

@@ -23,7 +23,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from cvhelpers.validation import check_finite_array, check_labels, check_number, check_positive_int
+from cvhelpers.validation import check_bool, check_finite_array, check_labels, check_number, check_positive_int
 
 __all__ = [
     "focal_loss",
@@ -152,8 +152,7 @@ class LogitAdjustedLoss(keras.losses.Loss):
     def __init__(self, priors, tau: float = 1.0, sparse: bool = False, name="logit_adjusted", **kwargs):
         priors = check_finite_array(priors, "priors", ndim=1, positive=True)
         tau = check_number(tau, "tau")
-        if not isinstance(sparse, (bool, np.bool_)):
-            raise TypeError(f"sparse must be a bool, got {sparse!r}")
+        check_bool(sparse, "sparse")
         super().__init__(name=name, **kwargs)
         self.priors = (priors / priors.sum()).tolist()
         self.tau = tau
@@ -341,8 +340,7 @@ class SigmoidFocalCrossEntropy(keras.losses.Loss):
 
     def __init__(self, from_logits=False, alpha=0.25, gamma=2.0, reduction="none", name="sigmoid_focal_crossentropy"):
         _check_focal_factors(alpha, gamma)
-        if not isinstance(from_logits, (bool, np.bool_)):
-            raise TypeError(f"from_logits must be a bool, got {from_logits!r}")
+        check_bool(from_logits, "from_logits")
         super().__init__(name=name, reduction=reduction)
         self.from_logits = from_logits
         self.alpha = alpha

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import keras
 import numpy as np
 
-from cvhelpers.validation import check_labels, check_number, check_positive_int, check_seed
+from cvhelpers.validation import check_bool, check_labels, check_number, check_positive_int, check_seed
 
 if TYPE_CHECKING:
     from cvhelpers.training.trainer import FitResult
@@ -130,7 +130,7 @@ def copy_model(model: keras.Model, train_encoder: bool = True) -> keras.Model:
     from cvhelpers.training.models import encoder_of
 
     _check_model(model)
-    _check_flag(train_encoder, "train_encoder")
+    check_bool(train_encoder, "train_encoder")
     clone = clone_with_weights(model)
     encoder_of(clone).trainable = train_encoder
     return clone
@@ -153,11 +153,6 @@ def clone_with_weights(model: keras.Model) -> keras.Model:
 def _check_model(model):
     if not isinstance(model, keras.Model):
         raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
-
-
-def _check_flag(flag, name: str):
-    if not isinstance(flag, bool):
-        raise TypeError(f"{name} must be a bool, got {flag!r}")
 
 
 def _check_learning_rate(learning_rate) -> float:
@@ -283,8 +278,8 @@ def retrain_classifier(
     _check_model(model)
     if sampling not in ("balanced", "instance"):
         raise ValueError(f"sampling must be 'balanced' or 'instance', got {sampling!r}")
-    _check_flag(reinitialize, "reinitialize")
-    _check_flag(standardize, "standardize")
+    check_bool(reinitialize, "reinitialize")
+    check_bool(standardize, "standardize")
     _check_schedule(epochs, batch_size, steps_per_epoch, learning_rate, seed)
     classifier = _classifier_of(model)
     num_classes = int(classifier.units)
@@ -414,7 +409,7 @@ def fine_tune(
         :func:`cvhelpers.training.trainer.fit` raises, before any training.
     """
     _check_model(model)
-    _check_flag(train_encoder, "train_encoder")
+    check_bool(train_encoder, "train_encoder")
     _check_learning_rate(learning_rate)
     weights = model.get_weights()
 

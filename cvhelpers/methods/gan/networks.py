@@ -39,10 +39,6 @@ def _check_image_shape(image_shape, multiple: int = 1) -> tuple:
     return shape
 
 
-def _check_optional_seed(seed):
-    return None if seed is None else check_seed(seed)
-
-
 def _init(seed, offset):
     return keras.initializers.GlorotUniform(seed=None if seed is None else seed + offset)
 
@@ -90,7 +86,7 @@ def build_generator(
     width = check_positive_int(width, "width")
     embed_dim = check_positive_int(embed_dim, "embed_dim")
     image_shape = _check_image_shape(image_shape, 4)
-    seed = _check_optional_seed(seed)
+    seed = check_seed(seed, optional=True)
     if width < 4:
         raise ValueError(f"width must be at least 4, got {width}")
     h0, w0 = image_shape[0] // 4, image_shape[1] // 4
@@ -162,7 +158,7 @@ def build_discriminator(
     if width < 2:
         raise ValueError(f"width must be at least 2, got {width}")
     image_shape = _check_image_shape(image_shape)
-    seed = _check_optional_seed(seed)
+    seed = check_seed(seed, optional=True)
 
     def wrap(layer):
         return layers.SpectralNormalization(layer, name=f"sn_{layer.name}") if spectral_norm else layer
