@@ -30,7 +30,13 @@ from cvhelpers.data import FashionMNIST, load_fashion_mnist, load_fashion_mnist_
 from cvhelpers.training import losses, models
 from cvhelpers.validation import check_labels, check_number, check_positive_int, check_same_length, check_seed
 
-__all__ = ["Settings", "MethodResult", "LongTailProtocol", "PROFILE_SETTINGS", "BASELINES"]
+__all__ = ["Settings", "SCHEDULES", "MethodResult", "LongTailProtocol", "PROFILE_SETTINGS", "BASELINES"]
+
+#: Learning-rate schedules of :class:`Settings`: ``"constant"`` keeps Adam at
+#: ``learning_rate``; ``"cosine"`` warms up linearly from zero to
+#: ``learning_rate`` over ``warmup_epochs``, then decays to zero along a cosine
+#: by the last step (Keras's ``CosineDecay`` with ``warmup_target``).
+SCHEDULES = ("constant", "cosine")
 
 #: The reference methods every comparison starts from (:meth:`LongTailProtocol.baseline`).
 BASELINES = ("ce", "oracle", "ros_aug_copies")
@@ -45,12 +51,16 @@ class Settings:
     TypeError, ValueError
         Naming the setting: ``epochs``, ``batch_size``, ``width`` and
         ``feature_dim`` must be ints >= 1, ``learning_rate`` a finite number
-        > 0, ``val_fraction`` a number in (0, 1), ``seed`` an int >= 0.
+        > 0, ``schedule`` one of :data:`SCHEDULES`, ``warmup_epochs`` a
+        number in [0, epochs), ``val_fraction`` a number in (0, 1), ``seed``
+        an int >= 0.
     """
 
     epochs: int = 8
     batch_size: int = 128
     learning_rate: float = 1e-3
+    schedule: str = "constant"
+    warmup_epochs: float = 0.0
     width: int = 32
     feature_dim: int = 128
     val_fraction: float = 0.1
@@ -60,6 +70,10 @@ class Settings:
         for name in ("epochs", "batch_size", "width", "feature_dim"):
             check_positive_int(getattr(self, name), name)
         check_number(self.learning_rate, "learning_rate", low=0, low_open=True)
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
+        if check_number(self.warmup_epochs, "warmup_epochs", low=0) >= self.epochs:
+            raise ValueError(f"warmup_epochs must be below epochs ({self.epochs}), got {self.warmup_epochs}")
         if check_number(self.val_fraction, "val_fraction", low=0, low_open=True) >= 1:
             raise ValueError(f"val_fraction must be < 1, got {self.val_fraction}")
         check_seed(self.seed)
@@ -249,6 +263,32 @@ class LongTailProtocol:
             (28, 28, 1), self.num_classes, settings.width, settings.feature_dim, seed=self._seed(seed)
         )
 
+    def optimizer(self, epochs: int | None = None, steps_per_epoch: int | None = None):
+        """A function that returns a fresh Adam with the protocol's learning-rate schedule.
+
+        Parameters
+        ----------
+        epochs, steps_per_epoch : int, optional
+            Length of the training the schedule spans; default the protocol's
+            epochs and :attr:`steps_per_epoch`.
+
+        Returns
+        -------
+        callable
+            For the ``optimizer`` argument of :func:`cvhelpers.training.trainer.fit`.
+        """
+        settings = self.settings
+        epochs = settings.epochs if epochs is None else check_positive_int(epochs, "epochs")
+        steps = self.steps_per_epoch if steps_per_epoch is None else check_positive_int(
+            steps_per_epoch, "steps_per_epoch")
+        rate = settings.learning_rate
+        if settings.schedule == "constant":
+            return lambda: keras.optimizers.Adam(rate)
+        warmup = min(int(round(settings.warmup_epochs * steps)), epochs * steps - 1)
+        schedule = dict(initial_learning_rate=0.0, decay_steps=epochs * steps - warmup, warmup_target=rate,
+                        warmup_steps=warmup)
+        return lambda: keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(**schedule))
+
     def ce_loss(self, one_hot: bool = False):
         if one_hot:
             return keras.losses.CategoricalCrossentropy(from_logits=True)
@@ -296,6 +336,7 @@ class LongTailProtocol:
         """
         seed = self._seed(seed)
         epochs = epochs or self.settings.epochs
+        steps_per_epoch = steps_per_epoch or self.steps_per_epoch
         started = time.perf_counter()
         result = training.fit(
             build_model or self.build_model(seed),
@@ -304,8 +345,8 @@ class LongTailProtocol:
             epochs=epochs,
             loss=loss,
             num_classes=self.num_classes,
-            optimizer=lambda: keras.optimizers.Adam(self.settings.learning_rate),
-            steps_per_epoch=steps_per_epoch or self.steps_per_epoch,
+            optimizer=self.optimizer(epochs, steps_per_epoch),
+            steps_per_epoch=steps_per_epoch,
             class_weight=class_weight,
             seed=seed,
             strategy=strategy,

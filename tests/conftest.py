@@ -1,9 +1,12 @@
 """Shared fixtures. TensorFlow logging is quietened before any test imports it."""
 
+import importlib.util
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -50,3 +53,18 @@ def labelled():
     y = np.repeat(np.arange(10), 6)
     x = rng.integers(0, 256, size=(60, 8, 8), dtype=np.uint8)
     return x, y
+
+
+@pytest.fixture(scope="session")
+def load_script():
+    """Import a script of benchmarks/ or experiments/ as a module; its ``main`` runs only under ``__main__``."""
+    root = Path(__file__).resolve().parent.parent
+
+    def load(relative_path: str):
+        path = root / relative_path
+        spec = importlib.util.spec_from_file_location(f"{path.stem}_under_test", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return load

@@ -83,6 +83,9 @@ def test_each_baseline_is_the_training_a_notebook_would_write_out():
         ({"learning_rate": 0.0}, ValueError, "learning_rate"),
         ({"val_fraction": 1.0}, ValueError, "val_fraction"),
         ({"seed": -1}, ValueError, "seed"),
+        ({"schedule": "linear"}, ValueError, "schedule"),
+        ({"warmup_epochs": -1}, ValueError, "warmup_epochs"),
+        ({"warmup_epochs": 8}, ValueError, "warmup_epochs"),
     ],
 )
 def test_settings_name_a_bad_value(changes, error, match):
@@ -90,6 +93,34 @@ def test_settings_name_a_bad_value(changes, error, match):
         Settings(**changes)
     with pytest.raises(error, match=match):
         _tiny_protocol().with_settings(**changes)
+
+
+def test_constant_schedule_keeps_the_rate():
+    protocol = _tiny_protocol().with_settings(learning_rate=3e-3)
+    optimizer = protocol.optimizer()()
+    assert isinstance(optimizer, keras.optimizers.Adam)
+    assert float(optimizer.learning_rate) == pytest.approx(3e-3)
+    assert protocol.optimizer()() is not optimizer  # a fresh optimizer every call
+
+
+def _schedule_of(optimizer):
+    return keras.optimizers.schedules.deserialize(optimizer.get_config()["learning_rate"])
+
+
+def test_cosine_schedule_warms_up_then_decays_to_zero_at_the_last_step():
+    protocol = _tiny_protocol().with_settings(epochs=4, learning_rate=2e-3, schedule="cosine", warmup_epochs=1)
+    steps = protocol.steps_per_epoch
+    schedule = _schedule_of(protocol.optimizer()())
+    rate = [float(schedule(step)) for step in (0, steps // 2, steps, 2 * steps + steps // 2, 4 * steps)]
+    assert rate[0] == pytest.approx(0.0)
+    assert rate[1] == pytest.approx(2e-3 * (steps // 2) / steps, rel=1e-4)  # linear warm-up
+    assert rate[2] == pytest.approx(2e-3)                                    # the peak after one epoch
+    assert rate[2] > rate[3] > rate[4]                                       # then a cosine
+    assert rate[4] == pytest.approx(0.0, abs=1e-9)
+    longer = _schedule_of(protocol.optimizer(epochs=8, steps_per_epoch=steps)())
+    assert float(longer(4 * steps)) > 1e-4  # the schedule spans the training it is asked for
+    with pytest.raises(ValueError, match="epochs"):
+        protocol.optimizer(epochs=0)
 
 
 def test_protocol_refuses_splits_of_different_lengths_and_bad_labels():

@@ -47,6 +47,18 @@ def test_make_pairs_and_pair_batches(labelled):
     assert x1.shape == x2.shape == (16, 8, 8, 1) and target.shape == (16,) and target.sum() == 8
 
 
+def test_pair_batches_draw_the_pairs_make_pairs_draws(labelled):
+    """The class index is built once per PairBatches; the pairs stay those of make_pairs with the same seeds."""
+    x, y = labelled
+    batches = siamese.PairBatches(x, y, batch_size=16, steps=3, seed=5)
+    batches.on_epoch_end()
+    (x1, x2), target = batches[2]
+    first, second, same = siamese.make_pairs(y, 16, seed=[5, batches.epoch, 2])
+    assert_allclose(x1[..., 0], x[first] / 255.0, rtol=1e-6)
+    assert_allclose(x2[..., 0], x[second] / 255.0, rtol=1e-6)
+    assert (target == same).all()
+
+
 @pytest.mark.parametrize(
     "change, message",
     [

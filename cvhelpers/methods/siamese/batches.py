@@ -119,6 +119,11 @@ def make_pairs(y, n_pairs: int, positive_fraction: float = 0.5, seed: int = 0) -
     classes, members = _class_index(y)
     if len(classes) < 2:
         raise ValueError("y must hold at least two classes")
+    return _pairs_of(members, n_pairs, positive_fraction, seed)
+
+
+def _pairs_of(members, n_pairs, positive_fraction, seed):
+    """:func:`make_pairs` on a class index (arrays of image indices per class), already checked."""
     rng = np.random.default_rng(seed)
     n_same = int(round(n_pairs * positive_fraction))
     multi = [m for m in members if len(m) >= 2]
@@ -162,7 +167,8 @@ class PairBatches(_SeededBatches, keras.utils.PyDataset):
         self.x = to_float_images(x)
         self.y = np.asarray(y)
         check_same_length(self.x, "x", self.y, "y")
-        if len(_class_index(self.y)[0]) < 2:
+        classes, self.members = _class_index(self.y)  # once: indexing 100,000 labels costs as much as a step
+        if len(classes) < 2:
             raise ValueError("y must hold at least two classes")
         self.batch_size, self.steps, self.seed, self.epoch = batch_size, steps, seed, 0
 
@@ -170,5 +176,5 @@ class PairBatches(_SeededBatches, keras.utils.PyDataset):
         return self.steps
 
     def __getitem__(self, index):
-        first, second, same = make_pairs(self.y, self.batch_size, seed=[self.seed, self.epoch, index])
+        first, second, same = _pairs_of(self.members, self.batch_size, 0.5, [self.seed, self.epoch, index])
         return (self.x[first], self.x[second]), same.astype(np.float32)
