@@ -18,6 +18,7 @@ The two-stage methods of notebook 05 (cRT, fine-tuning, DRW) are in
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import time
@@ -159,8 +160,15 @@ def fit(
         on the CPU, whatever ran before in the process; random augmentation
         mapped in parallel is the exception.
     strategy : tf.distribute.Strategy, optional
-        Default: the current (default) strategy. MirroredStrategy and
-        MultiWorkerMirroredStrategy work unchanged.
+        Default: the current (default) strategy. ``MirroredStrategy`` (the
+        devices of one machine) and ``MultiWorkerMirroredStrategy`` (several
+        machines, each started with its own ``TF_CONFIG``, all running the
+        same call) need no other change; the batches of ``train_data`` are
+        global batches, split across the replicas. Keras 3's ``fit`` fails
+        on several workers (keras-team/keras#20585); this function works
+        around it for ``MultiWorkerMirroredStrategy``. With ``cache=True``
+        every worker reads and writes its own cache: they must all find the
+        model there, or none of them.
     patience : int, optional
         Stop after this many epochs without improvement; default never stop
         early (but still restore the best epoch).
@@ -247,16 +255,17 @@ def fit(
         description = progress if isinstance(progress, str) else "training"
         all_callbacks.append(EpochProgress(epochs, description, monitor))
     started = time.perf_counter()
-    history = model.fit(
-        train_data,
-        validation_data=validation_data,
-        epochs=epochs,
-        steps_per_epoch=steps_per_epoch,
-        class_weight=class_weight,
-        callbacks=all_callbacks,
-        shuffle=False,  # the tf.data pipeline shuffles
-        verbose=0,
-    )
+    with _multi_worker_fixes(model, strategy):
+        history = model.fit(
+            train_data,
+            validation_data=validation_data,
+            epochs=epochs,
+            steps_per_epoch=steps_per_epoch,
+            class_weight=class_weight,
+            callbacks=all_callbacks,
+            shuffle=False,  # the tf.data pipeline shuffles
+            verbose=0,
+        )
     seconds = time.perf_counter() - started
     logs = {key: [float(v) for v in values] for key, values in history.history.items()}
     best_epoch = int(np.argmax(logs[monitor])) + 1 if monitor in logs else len(logs.get("loss", [1]))
@@ -267,17 +276,69 @@ def fit(
     return FitResult(model, logs, seconds, best_epoch)
 
 
-def _check_fit_arguments(build_model, epochs, loss, num_classes, optimizer, steps_per_epoch, seed, patience, callbacks):
-    """The checks of :func:`fit` on everything but the data and the class weights."""
+@contextlib.contextmanager
+def _multi_worker_fixes(model, strategy):
+    """Let ``model.fit`` train under ``MultiWorkerMirroredStrategy``; other strategies are left alone.
+
+    Keras 3's TensorFlow trainer fails there on two or more workers
+    (https://github.com/keras-team/keras/issues/20585): before the first step
+    it reduces a whole ``(images, labels)`` batch across the workers, which
+    the collective reduce refuses, and after every step it averages each
+    scalar log along an axis it does not have. Inside this context ``fit``
+    runs in the strategy's scope with the model's own strategy unset, which
+    skips the first reduce (the optimizer's and the metrics' variables are
+    then made when the first step is traced, still in the scope), and each
+    step returns its logs as one-element vectors, which do average across
+    the workers. The epoch's logs are read from the metrics, summed over all
+    replicas, as before. On leaving, the model is as it was.
+    """
+    import tensorflow as tf
+
+    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        yield
+        return
+    own_strategy = model._distribute_strategy
+    model._distribute_strategy = None
+    model.train_step, model.test_step = _vector_logs(model.train_step), _vector_logs(model.test_step)
+    try:
+        with strategy.scope():
+            yield
+    finally:
+        del model.train_step, model.test_step
+        model._distribute_strategy = own_strategy
+        model.train_function = model.test_function = None  # rebuilt from the plain steps on the next fit
+
+
+def _vector_logs(step):
+    """``step`` with each log it returns given a leading axis of length 1."""
+
+    def step_with_vector_logs(data):
+        return keras.tree.map_structure(lambda value: keras.ops.expand_dims(value, 0), step(data))
+
+    return step_with_vector_logs
+
+
+def check_factories(build_model, optimizer=None) -> None:
+    """``build_model`` and ``optimizer`` (optional) must be functions returning a fresh model / optimizer.
+
+    Raises ``TypeError`` naming the argument, e.g. for a built model or
+    optimizer passed where :func:`fit` and the methods built on it need a
+    function that makes a new one.
+    """
     if isinstance(build_model, keras.Model) or not callable(build_model):
         raise TypeError(f"build_model must be a function that returns a fresh model, got {type(build_model).__name__}")
+    if optimizer is not None and (isinstance(optimizer, keras.optimizers.Optimizer) or not callable(optimizer)):
+        raise TypeError(f"optimizer must be a function that returns a new optimizer (e.g. lambda: "
+                        f"keras.optimizers.Adam(1e-3)), got {type(optimizer).__name__}")
+
+
+def _check_fit_arguments(build_model, epochs, loss, num_classes, optimizer, steps_per_epoch, seed, patience, callbacks):
+    """The checks of :func:`fit` on everything but the data and the class weights."""
+    check_factories(build_model, optimizer)
     check_positive_int(epochs, "epochs")
     check_positive_int(num_classes, "num_classes", smallest=2)
     if loss is None:
         raise ValueError("loss is required, e.g. keras.losses.SparseCategoricalCrossentropy(from_logits=True)")
-    if optimizer is not None and (isinstance(optimizer, keras.optimizers.Optimizer) or not callable(optimizer)):
-        raise TypeError(f"optimizer must be a function that returns a new optimizer (e.g. lambda: "
-                        f"keras.optimizers.Adam(1e-3)), got {type(optimizer).__name__}")
     for name, value in (("steps_per_epoch", steps_per_epoch), ("patience", patience)):
         if value is not None:
             check_positive_int(value, name)
