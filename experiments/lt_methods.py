@@ -20,7 +20,8 @@ method's gap is also reported against them.
 Finally it trains context-rich minority oversampling (CMO, Park et al. 2022:
 class-balanced boxes pasted into the oversampling + augmented copies batches,
 :func:`cvhelpers.augment.context_rich_oversampling`) and puts it through
-the same low-rate phase and cRT.
+the same low-rate phase and cRT. Both recipes run through
+:func:`cvhelpers.training.long_tail_recipe` (the one with CMO is its default).
 
     python experiments/lt_methods.py                    # full profile, seeds 0 1 2
     python experiments/lt_methods.py --profile course --seeds 0
@@ -31,7 +32,6 @@ an interrupted run resumes.
 """
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -41,11 +41,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np
 
 from cvhelpers import augment, metrics, training
-from cvhelpers.course.results import atomic_write_text
+from cvhelpers.course.results import save_report
 from cvhelpers.data import pipeline, sampling
 from cvhelpers.experiment import PROFILE_SETTINGS, LongTailProtocol, MethodResult
 from cvhelpers.methods.supcon import SupConHybrid
-from cvhelpers.training import losses
+from cvhelpers.training import losses, recipe
 
 CRT_EPOCHS = 10  # as notebook 05
 STAGE2_EPOCHS = 2
@@ -124,26 +124,26 @@ def run_seed(protocol):
 def run_core(protocol):
     """Only what the bar is judged on: the two baselines, the two best recipes and the controls."""
     out = baselines(protocol)
-    first_stage = {"ce": "cross-entropy", "oracle": "oracle", "ros_aug": "oversampling + augmented copies"}
-    first_stage = {key: out[name].fit.model for key, name in first_stage.items()}
+    first_stage = {key: out[name].fit.model for key, name in (("ce", "cross-entropy"), ("oracle", "oracle"))}
     out.update(low_learning_rate_phase(protocol, first_stage, protocol.oracle_data()))
     out.update(context_rich_recipe(protocol))
     return {name: result.summary for name, result in out.items()}
 
 
-def low_rate_then_crt(protocol, model):
-    """3 epochs of fresh augmented copies at lr/10 (the whole network), then cRT: (low-rate fit, cRT fit)."""
-    seed, settings = protocol.settings.seed, protocol.settings
-    batch, x, y = settings.batch_size, protocol.x_train, protocol.y_train
-    policy = augment.light_policy(seed=seed + 1000)
-    fresh_copies = augment.oversample_with_augmented_copies(x, y, policy, epochs=LOW_LR_EPOCHS, seed=seed + 1000,
-                                                            batch_size=batch)
-    tuned = training.fine_tune(model, fresh_copies, protocol.validation_dataset(), steps_per_epoch=len(y) // batch,
-                            epochs=LOW_LR_EPOCHS, num_classes=protocol.num_classes,
-                            learning_rate=settings.learning_rate / 10, seed=seed, progress=False, cache=True)
-    fitted = training.retrain_classifier(tuned.model, x, y, protocol.x_val, protocol.y_val, epochs=CRT_EPOCHS,
-                                          seed=seed, progress=False, cache=True)
-    return tuned, fitted
+def run_recipe(protocol, **changes):
+    """:func:`cvhelpers.training.long_tail_recipe` under the protocol; ``changes`` shorten or vary it.
+
+    The first stage gets the protocol's model, epochs and optimizer, so it is
+    the same cached training as :meth:`LongTailProtocol.train` would run.
+    """
+    settings, batch = protocol.settings, protocol.settings.batch_size
+    arguments = dict(
+        build_model=protocol.build_model(settings.seed), num_classes=protocol.num_classes, epochs=settings.epochs,
+        batch_size=batch, learning_rate=settings.learning_rate, cmo_probability=CMO_PROBABILITY,
+        low_rate_epochs=LOW_LR_EPOCHS, crt_epochs=CRT_EPOCHS, seed=settings.seed, cache=True,
+        optimizer=protocol.optimizer(settings.epochs, len(protocol.y_train) // batch))
+    return training.long_tail_recipe(protocol.x_train, protocol.y_train, protocol.x_val, protocol.y_val,
+                                     **{**arguments, **changes})
 
 
 def context_rich_recipe(protocol):
@@ -151,47 +151,42 @@ def context_rich_recipe(protocol):
 
     :func:`cvhelpers.augment.context_rich_oversampling` pastes, into half of
     the batches, a box of a class-balanced, lightly augmented batch; labels
-    are mixed by area. Then cRT alone, and the low-rate phase followed by cRT.
+    are mixed by area. Then cRT alone, and the low-rate phase followed by cRT
+    (the whole of :func:`cvhelpers.training.long_tail_recipe`; its first stage
+    comes from the cache the second time).
     """
-    seed, settings = protocol.settings.seed, protocol.settings
-    batch, x, y = settings.batch_size, protocol.x_train, protocol.y_train
-    policy, copies = augmented_copies(protocol)
-    box_policy = augment.light_policy(seed=seed + 2)
-    mixed = augment.context_rich_oversampling(x, y, copies, box_policy, probability=CMO_PROBABILITY, batch_size=batch,
-                                              seed=seed + 1, num_classes=protocol.num_classes)
-    first = protocol.train(
-        "ros_aug_copies_cmo", mixed, loss=protocol.ce_loss(one_hot=True), one_hot=True, steps_per_epoch=len(y) // batch)
     name = "context-rich oversampling on augmented copies"
-    out = {name: first}
-    crt = training.retrain_classifier(first.fit.model, x, y, protocol.x_val, protocol.y_val, epochs=CRT_EPOCHS,
-                                       seed=seed, progress=False, cache=True)
-    out[f"{name}, then cRT"] = protocol.evaluate_fit(name, crt)
-    tuned, fitted = low_rate_then_crt(protocol, first.fit.model)
-    out[f"{name}, low-lr phase"] = protocol.evaluate_fit(name, tuned)
-    out[f"{name}, low-lr phase, then cRT"] = protocol.evaluate_fit(name, fitted)
-    return out
+    crt_only = run_recipe(protocol, low_rate_epochs=0, progress=name)
+    full = run_recipe(protocol, progress=name)
+    first = crt_only.steps[recipe.CMO]
+    return {
+        name: protocol.evaluate_fit(name, first, seconds=crt_only.seconds[recipe.CMO]),
+        f"{name}, then cRT": protocol.evaluate_fit(name, crt_only.steps[recipe.CRT]),
+        f"{name}, low-lr phase": protocol.evaluate_fit(name, full.steps[recipe.LOW_RATE]),
+        f"{name}, low-lr phase, then cRT": protocol.evaluate_fit(name, full.steps[recipe.CRT]),
+    }
 
 
 def low_learning_rate_phase(protocol, first_stage, oracle_data):
     """The best recipe found, and the controls that show how much of it is the learning rate.
 
-    Oversampling with augmented copies, then ``LOW_LR_EPOCHS`` more epochs of
-    fresh augmented copies at a tenth of the learning rate (the whole
-    network), then cRT. The protocol trains at a constant learning rate, so
-    part of what the low-rate phase adds would help any model: the controls
-    continue cross-entropy and the oracle the same way, each on its own data.
+    Oversampling with augmented copies (from the cache: the baseline), then
+    ``LOW_LR_EPOCHS`` more epochs of fresh augmented copies at a tenth of the
+    learning rate (the whole network), then cRT: the recipe without CMO. The
+    protocol trains at a constant learning rate, so part of what the low-rate
+    phase adds would help any model: the controls continue cross-entropy
+    (``first_stage["ce"]``) and the oracle the same way, each on its own data.
     """
     seed, settings = protocol.settings.seed, protocol.settings
     batch, x, y = settings.batch_size, protocol.x_train, protocol.y_train
     low_rate = dict(epochs=LOW_LR_EPOCHS, num_classes=protocol.num_classes, learning_rate=settings.learning_rate / 10,
                     seed=seed, progress=False)
     validation = protocol.validation_dataset()
+    fitted = run_recipe(protocol, context_rich=False, progress=False).steps
     out = {}
-    tuned, fitted = low_rate_then_crt(protocol, first_stage["ros_aug"])
-    name = "oversampling + augmented copies, low-lr phase"
-    out[name] = protocol.evaluate_fit(name, tuned)
-    name = "oversampling + augmented copies, low-lr phase, then cRT"
-    out[name] = protocol.evaluate_fit(name, fitted)
+    for step, name in ((recipe.LOW_RATE, "oversampling + augmented copies, low-lr phase"),
+                       (recipe.CRT, "oversampling + augmented copies, low-lr phase, then cRT")):
+        out[name] = protocol.evaluate_fit(name, fitted[step])
     continued = {"cross-entropy": ("ce", x, y), "oracle": ("oracle", *oracle_data)}
     for label, (base, x_base, y_base) in continued.items():
         data = pipeline.make_dataset(x_base, y_base, batch, seed=seed + 1000)
@@ -287,8 +282,7 @@ def main(argv=None):
         "per_seed": {str(s): v for s, v in per_seed.items()},
     }
     output = OUTPUT.with_name("lt_methods_core.json") if args.core else OUTPUT
-    output.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(output, json.dumps(report, indent=2, default=float) + "\n")
+    save_report(output, report)
     print(f"{'method':56s} {'bal. acc.':>13s} {'gap closed':>11s} {'per seed':>18s}  vs continued baselines")
     for name, row in table.items():
         print(f"{name:56s} {row['balanced_accuracy_mean']:.3f} ± {row['balanced_accuracy_std']:.3f} "

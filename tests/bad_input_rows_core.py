@@ -13,6 +13,7 @@ CONFIG = "cvhelpers.course.config."
 LAB = "cvhelpers.course.lab."
 CHECKS = "cvhelpers.course.notebook_checks."
 RESULTS = "cvhelpers.course.results."
+PROVENANCE = "cvhelpers.course.provenance."
 RUNNER = "cvhelpers.course.runner."
 TIMES = "cvhelpers.course.run_times."
 
@@ -75,6 +76,12 @@ ROWS = [
     Refused(CHECKS + "count_images", "not a notebook", lambda f: f(3), TypeError, "notebook"),
     Refused(RESULTS + "atomic_write_bytes", "text for bytes", lambda f: f(_folder() / "a.bin", "x"), TypeError,
             "data"),
+    Refused(RESULTS + "save_report", "a list for the report", lambda f: f(_folder() / "r.json", [1, 2]), TypeError,
+            "report"),
+    Correct(PROVENANCE + "provenance", "a folder that is no git work tree", lambda f: f(_folder()),
+            lambda info: info["commit"] is None and info["dirty"] is None),
+    Correct(PROVENANCE + "provenance", "a folder that does not exist", lambda f: f(_folder() / "missing"),
+            lambda info: info["commit"] is None and info["cores"] >= 1),
     Refused(RESULTS + "atomic_write_text", "bytes for text", lambda f: f(_folder() / "a.txt", b"x"), TypeError,
             "text"),
     Refused(RESULTS + "figure_path", "a key with a slash", lambda f: f("03_resampling", "a/b", _folder()),

@@ -14,6 +14,7 @@ L = "cvhelpers.training.losses."
 M = "cvhelpers.training.models."
 T = "cvhelpers.training.trainer."
 S = "cvhelpers.training.two_stage."
+R = "cvhelpers.training.recipe."
 
 NAN = float("nan")
 Y = np.array([0, 1, 2, 0, 1, 2])
@@ -52,10 +53,10 @@ def _fit(f, build=lambda: _model(), train=None, validation=None, **changes):
              **_fit_args(**changes))
 
 
-def _report():
+def _report(class_names=("a", "b", "c")):
     from cvhelpers.metrics.classification import classification_report
 
-    return classification_report(Y, SCORES, ["a", "b", "c"])
+    return classification_report(Y, SCORES, list(class_names))
 
 
 def _images(n=4):
@@ -105,6 +106,10 @@ METRICS_CLASSIFICATION = [
             "confusion"),
     Refused(CP + "plot_confusion_matrices", "a summary dict", lambda f: f({"balanced_accuracy": 0.5}), TypeError,
             "report"),
+    Refused(CP + "plot_confusion_change", "a confusion matrix for before",
+            lambda f: f(_report().confusion, _report()), TypeError, "before"),
+    Refused(CP + "plot_confusion_change", "reports on other classes",
+            lambda f: f(_report(), _report(["x", "y", "z"])), ValueError, "class names"),
     Refused(CP + "plot_per_class_recall", "counts for an unknown class",
             lambda f: f({"m": _report()}, {0: 5, 1: 3, 7: 1}, ["a", "b", "c"]), ValueError, "counts"),
     Refused(CP + "plot_per_class_recall", "class names of the wrong length",
@@ -241,7 +246,26 @@ TRAINING = [
     Refused(S + "deferred_reweighting", "class weights for an unknown class",
             lambda f: f(_model(), _data(), _data(), {0: 1.0, 1: 2.0, 2: 3.0}, epochs=1, num_classes=2, progress=False),
             ValueError, "class_weight"),
+    Refused(R + "long_tail_recipe", "a model instead of a function",
+            lambda f: _recipe(f, build_model=_model()), TypeError, "build_model"),
+    Refused(R + "long_tail_recipe", "labels of the wrong length",
+            lambda f: _recipe(f, y_train=[0, 1, 0]), ValueError, "y_train"),
+    Refused(R + "long_tail_recipe", "batches larger than the training set", lambda f: _recipe(f, batch_size=128),
+            ValueError, "batch_size"),
+    Refused(R + "long_tail_recipe", "a NaN low-rate factor", lambda f: _recipe(f, low_rate_factor=NAN), ValueError,
+            "low_rate_factor"),
+    Refused(R + "long_tail_recipe", "negative low-rate epochs", lambda f: _recipe(f, low_rate_epochs=-1), ValueError,
+            "low_rate_epochs"),
+    Refused(R + "RecipeResult", "steps as a list", lambda f: f(None, [], {}), TypeError, "steps"),
+    Refused(R + "RecipeResult", "seconds of another step", lambda f: f(None, {}, {"cRT": 1.0}), ValueError,
+            "seconds"),
 ]
+
+
+def _recipe(f, y_train=(0, 1, 0, 1), **changes):
+    """:func:`long_tail_recipe` on four tiny images, with ``changes``."""
+    arguments = dict(build_model=lambda: _model(), batch_size=2, progress=False)
+    return f(_images(), np.array(y_train), _images(), np.array([0, 1, 0, 1]), **{**arguments, **changes})
 
 
 def _updated(metric, y_true, y_pred):

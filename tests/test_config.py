@@ -45,7 +45,7 @@ def test_notebook_params_fill_in_only_what_is_none(monkeypatch):
     seeds = []
     monkeypatch.setattr(keras.utils, "set_random_seed", seeds.append)
     params = config.notebook_params("07_siamese_one_shot", "course", 3, STEPS=None, EPISODES=50)
-    assert params == {"STEPS": 1600, "DEMO_STEPS": 150, "EPISODES": 50, "FILTERS": (32, 64, 64, 64)}
+    assert params == {"STEPS": 1200, "DEMO_STEPS": 150, "EPISODES": 50, "FILTERS": (32, 64, 64, 64)}
     assert config.notebook_params("07_siamese_one_shot", "full", 0)["STEPS"] == 4000
     assert config.notebook_params("03_resampling", "full", 0) == {}  # its settings are the protocol's
     assert seeds == [3, 0, 0]
@@ -71,7 +71,7 @@ def test_the_profile_table_agrees_with_the_protocol_settings():
 
 def test_experiment_from_params_builds_the_protocol_of_the_profile():
     protocol, params = config.experiment_from_params("05_two_stage_and_self_supervised", "full", 2, SSL_EPOCHS=None)
-    assert params == {"SSL_EPOCHS": 30, "SSL_IMAGES": 60_000}
+    assert params == {"SSL_EPOCHS": 30, "SSL_IMAGES": 60_000, "RECIPE_CMO": True}
     assert protocol.settings.epochs == 15 and protocol.settings.seed == 2
     assert protocol.description == "fashion-mnist-lt r=100 order=label"
     protocol, _ = config.experiment_from_params("03_resampling", "course", 0, class_order="hard", epochs=2)

@@ -37,6 +37,22 @@ def test_plots_return_figures():
     plt.close("all")
 
 
+def test_confusion_change_is_the_difference_of_row_normalized_matrices():
+    before = evaluation.classification_report(Y, SCORES, NAMES, COUNTS, k=1)
+    better = SCORES + 3.0 * np.eye(4)[Y] * (Y >= 2)[:, None]  # the two rarest classes gain
+    after = evaluation.classification_report(Y, better, NAMES, COUNTS, k=1)
+    figure = plots.plot_confusion_change(before, after, "tail fixed")
+    cells = [float(text.get_text()) for text in figure.axes[0].texts]
+    expected = (after.confusion / 50 - before.confusion / 50).ravel()
+    np.testing.assert_allclose(cells, expected, atol=0.005)
+    diagonal = np.diag(np.array(cells).reshape(4, 4))
+    assert diagonal[2] > 0 and diagonal[3] > 0 and diagonal[0] == 0 and diagonal[1] == 0
+    assert figure.axes[0].get_title() == "tail fixed"
+    with pytest.raises(ValueError, match="same class names"):
+        plots.plot_confusion_change(before, evaluation.classification_report(Y, SCORES, list("wxyz"), COUNTS, k=1))
+    plt.close("all")
+
+
 def test_most_confused_pairs():
     confusion = np.array([[50, 3, 7], [0, 40, 1], [12, 0, 30]])
     pairs = plots.most_confused_pairs(confusion, ["a", "b", "c"], k=3)

@@ -44,13 +44,14 @@ PROFILE_DEFAULTS = {
     "05_two_stage_and_self_supervised": {
         "SSL_EPOCHS": {"course": 1, "full": 30},
         "SSL_IMAGES": {"course": 12_800, "full": 60_000},
+        "RECIPE_CMO": {"course": False, "full": True},  # the recipe's CMO step (its first stage is then cached)
     },
     "06_gan_synthesis": {
         "GAN_STEPS": {"course": 500, "full": 4000},
         "COMPARE_SAMPLING": {"course": False, "full": True},
     },
     "07_siamese_one_shot": {
-        "STEPS": {"course": 1600, "full": 4000},
+        "STEPS": {"course": 1200, "full": 4000},
         "DEMO_STEPS": {"course": 150, "full": 300},
         "EPISODES": {"course": 400, "full": 1000},
         "FILTERS": {"course": (32, 64, 64, 64), "full": (64, 64, 64, 64)},

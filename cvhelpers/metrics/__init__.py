@@ -32,6 +32,7 @@ from cvhelpers.metrics.classification import (
 )
 from cvhelpers.metrics.classification_plots import (
     most_confused_pairs,
+    plot_confusion_change,
     plot_confusion_matrices,
     plot_per_class_recall,
     plot_roc_pr_curves,
@@ -56,6 +57,7 @@ __all__ = [
     "gap_closed",
     "comparison_table",
     "plot_confusion_matrices",
+    "plot_confusion_change",
     "plot_per_class_recall",
     "most_confused_pairs",
     "plot_roc_pr_curves",

@@ -14,7 +14,10 @@ import numpy as np
 from cvhelpers.metrics.classification import EvaluationReport, _check_confusion, _probabilities
 from cvhelpers.validation import check_finite_array, check_labels, check_positive_int
 
-__all__ = ["plot_confusion_matrices", "plot_per_class_recall", "most_confused_pairs", "plot_roc_pr_curves"]
+__all__ = [
+    "plot_confusion_matrices", "plot_confusion_change", "plot_per_class_recall", "most_confused_pairs",
+    "plot_roc_pr_curves",
+]
 
 
 def plot_confusion_matrices(report: EvaluationReport, title: str = "", normalize_only: bool = False):
@@ -30,27 +33,81 @@ def plot_confusion_matrices(report: EvaluationReport, title: str = "", normalize
         When ``report`` is not an :class:`EvaluationReport`.
     """
     import matplotlib.pyplot as plt
-    import seaborn as sns
 
-    if not isinstance(report, EvaluationReport):
-        raise TypeError(f"report must be an EvaluationReport, got {type(report).__name__}")
+    _check_report(report, "report")
     confusion = report.confusion
-    normalized = confusion / np.maximum(confusion.sum(axis=1, keepdims=True), 1)
+    normalized = _row_normalized(confusion)
     panels = [("row-normalized (recall on the diagonal)", normalized, ".2f")]
     if not normalize_only:
         panels.insert(0, ("counts", confusion, "d"))
     figure, axes = plt.subplots(1, len(panels), figsize=(6.2 * len(panels), 5.2), squeeze=False)
     for ax, (name, matrix, fmt) in zip(axes[0], panels, strict=True):
-        sns.heatmap(
-            matrix, annot=True, fmt=fmt, cmap="Blues", cbar=False, ax=ax, annot_kws={"fontsize": 7},
-            xticklabels=report.class_names, yticklabels=report.class_names,
-            vmin=0, vmax=1 if fmt == ".2f" else None,
-        )
-        ax.set_xlabel("predicted")
-        ax.set_ylabel("true")
-        ax.set_title(f"{title} {name}".strip(), fontsize=10)
+        _confusion_heatmap(ax, matrix, report.class_names, f"{title} {name}".strip(), fmt=fmt, cmap="Blues",
+                           vmin=0, vmax=1 if fmt == ".2f" else None)
     figure.tight_layout()
     return figure
+
+
+def _check_report(report, name: str) -> None:
+    if not isinstance(report, EvaluationReport):
+        raise TypeError(f"{name} must be an EvaluationReport, got {type(report).__name__}")
+
+
+def _confusion_heatmap(ax, matrix, class_names, title, **style):
+    """One annotated confusion heatmap (rows true, columns predicted) on ``ax``; ``style`` goes to seaborn."""
+    import seaborn as sns
+
+    sns.heatmap(matrix, annot=True, cbar=False, ax=ax, annot_kws={"fontsize": 7}, xticklabels=class_names,
+                yticklabels=class_names, **style)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title, fontsize=10)
+
+
+def plot_confusion_change(before: EvaluationReport, after: EvaluationReport, title: str = ""):
+    """Where one method's predictions moved against another's: the difference of row-normalized confusions.
+
+    Cell (i, j) is the change in the share of class i's test images
+    predicted as j; the diagonal is the change of each class's recall. Blue
+    gains, red losses, so a fix for the tail that costs the head shows as
+    blue on the tail's diagonal and red on the head's.
+
+    Parameters
+    ----------
+    before, after : EvaluationReport
+        Reports on the same test set and classes.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    TypeError
+        When ``before`` or ``after`` is not an :class:`EvaluationReport`.
+    ValueError
+        When their class names differ.
+    """
+    import matplotlib.pyplot as plt
+
+    _check_report(before, "before")
+    _check_report(after, "after")
+    if list(before.class_names) != list(after.class_names):
+        raise ValueError(f"before and after must have the same class names, got {before.class_names} and "
+                         f"{after.class_names}")
+    change = np.round(_row_normalized(after.confusion) - _row_normalized(before.confusion), 2) + 0.0  # no "-0.00"
+    limit = max(float(np.abs(change).max()), 0.01)
+    figure, ax = plt.subplots(figsize=(6.4, 5.4))
+    _confusion_heatmap(ax, change, after.class_names, title or "Change of the row-normalized confusion matrix",
+                       fmt="+.2f", cmap="RdBu", center=0, vmin=-limit, vmax=limit)
+    figure.tight_layout()
+    return figure
+
+
+def _row_normalized(confusion) -> np.ndarray:
+    """Each row divided by its count (a row without images stays zero)."""
+    return confusion / np.maximum(confusion.sum(axis=1, keepdims=True), 1)
 
 
 def plot_per_class_recall(reports: dict, counts: dict, class_names, ax=None, title="Per-class recall, head to tail"):

@@ -1,7 +1,7 @@
 """Training: the one ``fit`` every method uses, the second stages built on it, models and losses.
 
 ``from cvhelpers import training; training.fit(...)``: the trainer and the
-two-stage methods are re-exported here.
+two-stage methods and the long-tail recipe are re-exported here.
 
 Modules
 -------
@@ -11,6 +11,10 @@ trainer
 two_stage
     Second stages on a trained model: :func:`retrain_classifier` (cRT),
     :func:`fine_tune`, :func:`deferred_reweighting` (DRW).
+recipe
+    The course's best long-tail recipe as one call: :func:`long_tail_recipe`
+    (oversampling with augmented copies + CMO, a low learning rate, cRT) and
+    :class:`RecipeResult`.
 models
     The course's small CNN as encoder + linear head.
 losses
@@ -20,6 +24,7 @@ losses
 The model cache these use is :mod:`cvhelpers.cache`.
 """
 
+from cvhelpers.training.recipe import RecipeResult, long_tail_recipe
 from cvhelpers.training.trainer import EpochProgress, FitResult, fit
 from cvhelpers.training.two_stage import (
     balanced_batch_indices,
@@ -40,4 +45,6 @@ __all__ = [
     "retrain_classifier",
     "fine_tune",
     "deferred_reweighting",
+    "RecipeResult",
+    "long_tail_recipe",
 ]
