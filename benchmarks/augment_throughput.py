@@ -43,7 +43,6 @@ second (and CPU seconds per image) of each.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -61,7 +60,7 @@ import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from cvhelpers import augment  # noqa: E402
-from cvhelpers.course.results import atomic_write_text  # noqa: E402
+from cvhelpers.course.results import save_report  # noqa: E402
 from cvhelpers.data import load_fashion_mnist  # noqa: E402
 from cvhelpers.training import models  # noqa: E402
 
@@ -344,8 +343,7 @@ def main(argv=None) -> dict:
         report["training_cost"] = training_cost(
             data.x_train[:n_train], data.y_train[:n_train].astype(np.int64), 1, rounds
         )
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(args.output, json.dumps(report, indent=2) + "\n")
+    save_report(args.output, report)
     _print_table(report)
     print(f"\nwrote {args.output}")
     return report

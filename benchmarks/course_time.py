@@ -13,7 +13,7 @@ Usage::
     python benchmarks/course_time.py --base HEAD~1 --notebooks 00 01   # a quick check
 
 Writes ``build/bench/course_time.json`` (seconds per notebook and revision,
-``ratio``, the machine). It takes as long as two cold ``make run`` (about an
+``ratio``, and the provenance: commit, CPU, cores). It takes as long as two cold ``make run`` (about an
 hour on 2 cores), so ``make bench`` leaves it out; run it on its own.
 """
 
@@ -22,13 +22,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from cvhelpers.course.results import save_report
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "build" / "bench" / "course_time.json"
@@ -88,19 +89,6 @@ def compare(base: dict, head: dict) -> dict:
             "ratio": round(head_total / base_total, 3)}
 
 
-def _machine() -> dict:
-    cpu = platform.processor()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "platform": platform.platform(),
-            "date": time.strftime("%Y-%m-%d %H:%M:%S")}
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", required=True, help="the revision to compare against, e.g. df8445e")
@@ -121,10 +109,8 @@ def main(argv=None) -> int:
             print(f"the clones are kept in {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-    result = {"machine": _machine(), "base": runs["base"], "head": runs["head"], **compare(runs["base"], runs["head"])}
-    temporary = OUTPUT.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(result, indent=2) + "\n")
-    temporary.replace(OUTPUT)
+    result = {"base": runs["base"], "head": runs["head"], **compare(runs["base"], runs["head"])}
+    save_report(OUTPUT, result)
     print(f"{'notebook':36s} {'base s':>8s} {'head s':>8s} {'ratio':>6s}")
     for name, row in result["notebooks"].items():
         print(f"{name:36s} {row['base_s']:8.1f} {row['head_s']:8.1f} {row['ratio']:6.2f}")

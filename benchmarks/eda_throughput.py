@@ -21,7 +21,6 @@ near-duplicates (all pairs of pHash within 4 bits, plus train/test leakage).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -34,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cvhelpers import eda  # noqa: E402
-from cvhelpers.course.results import atomic_write_text  # noqa: E402
+from cvhelpers.course.results import save_report  # noqa: E402
 from cvhelpers.data import load_fashion_mnist  # noqa: E402
 
 
@@ -102,7 +101,7 @@ def main(argv=None) -> int:
     if args.limit is not None and args.limit < 2:
         parser.error("--limit must be at least 2")
     result = run(args.limit)
-    atomic_write_text(args.out, json.dumps(result, indent=2) + "\n")
+    save_report(args.out, result)
     slowest = max(result["seconds_by_analysis"], key=result["seconds_by_analysis"].get)
     print(
         f"eda_throughput: {result['images']} images in {result['seconds_total']:.1f} s "

@@ -28,7 +28,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras
 import numpy as np
 
-from cvhelpers.course.results import atomic_write_text
+from cvhelpers.course.results import save_report
 from cvhelpers.data import pipeline
 from cvhelpers.experiment import LongTailProtocol
 from cvhelpers.methods import gan
@@ -108,8 +108,7 @@ def main():
     }
     if SAMPLING:
         report["sampling"] = sampling_comparison(protocol)
-    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(OUTPUT, json.dumps(report, indent=2))
+    save_report(OUTPUT, report)
     print(json.dumps(report, indent=2))
 
 

@@ -18,7 +18,6 @@ it found. Writes ``build/bench/mixed_precision.json``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -28,6 +27,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras
 
+from cvhelpers.course.results import save_report
 from cvhelpers.data import pipeline
 from cvhelpers.experiment import LongTailProtocol
 from cvhelpers.training import models
@@ -86,10 +86,7 @@ def main() -> int:
                   flush=True)
     result = {"cpu_bf16_flags": cpu_flags(), "cores": os.cpu_count(), "profile": "course", "seed": settings.seed,
               "rows": rows}
-    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    temporary = OUTPUT.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(result, indent=2) + "\n")
-    temporary.replace(OUTPUT)
+    save_report(OUTPUT, result)
     print(f"bfloat16 CPU flags: {result['cpu_bf16_flags'] or 'none'}; wrote {OUTPUT}")
     return 0
 

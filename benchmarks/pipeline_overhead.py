@@ -10,7 +10,6 @@ Writes ``build/bench/pipeline_overhead.json``.
 """
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -24,7 +23,7 @@ import numpy as np
 import tensorflow as tf
 
 from cvhelpers import data
-from cvhelpers.course.results import atomic_write_text
+from cvhelpers.course.results import save_report
 from cvhelpers.data import pipeline
 from cvhelpers.training import models
 
@@ -70,8 +69,7 @@ def main():
         "meets_target": overhead <= 0.05,
         "cpu_count": os.cpu_count(),
     }
-    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(OUTPUT, json.dumps(report, indent=2) + "\n")
+    save_report(OUTPUT, report)
     for name, value in medians.items():
         print(f"{name:20s} {value:8.0f} images/s (median of {REPEATS})")
     print(f"pipeline overhead: {overhead:+.1%} (target <= 5%)")

@@ -26,6 +26,15 @@ def _flatten(values, prefix=""):
             yield f"{prefix}{key}", value
 
 
+def _origin(provenance) -> str:
+    """One line on where a report's numbers came from."""
+    if not provenance:
+        return "(no provenance recorded)"
+    commit = (provenance.get("commit") or "no commit")[:10] + (" with changes" if provenance.get("dirty") else "")
+    cpu = provenance.get("cpu") or "CPU unknown"
+    return f"{commit}, {cpu}, {provenance.get('cores')} cores, {provenance.get('date')}"
+
+
 def main(names):
     scripts = sorted(p for p in HERE.glob("*.py") if p.stem not in ("run_all", "course_time"))
     benchmarks = {p.stem for p in scripts}
@@ -41,8 +50,9 @@ def main(names):
             failed.append(script.stem)
     print("\nResults (build/bench/*.json):")
     for path in sorted(p for p in OUT.glob("*.json") if p.stem in benchmarks):
-        print(f"\n[{path.stem}]")
-        for key, value in _flatten(json.loads(path.read_text())):
+        report = json.loads(path.read_text())
+        print(f"\n[{path.stem}] {_origin(report.pop('_provenance', None))}")
+        for key, value in _flatten(report):
             shown = f"{value:.4g}" if isinstance(value, float) else value
             print(f"  {key:50s} {shown}")
     return 1 if failed else 0

@@ -114,10 +114,9 @@ def main(argv=None) -> int:
         for variant in variants
     }
     result = {"epochs": EPOCHS, "repeats": repeats, "cores": os.cpu_count(), "variants": summary, "rounds": rounds}
-    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    temporary = OUTPUT.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(result, indent=2) + "\n")
-    temporary.replace(OUTPUT)
+    from cvhelpers.course.results import save_report  # after the variants: they set TensorFlow up themselves
+
+    save_report(OUTPUT, result)
     for variant, row in summary.items():
         print(f"{variant:24s} {row['median_images_per_second']:7d} images/s  x{row['median_speedup_vs_default']:.2f}")
     print(f"wrote {OUTPUT}")

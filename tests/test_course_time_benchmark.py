@@ -1,19 +1,11 @@
 """Fast tests for benchmarks/course_time.py: the comparison and the arguments, no course run."""
 
-import importlib.util
-from pathlib import Path
-
 import pytest
-
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "course_time.py"
 
 
 @pytest.fixture(scope="module")
-def course_time():
-    spec = importlib.util.spec_from_file_location("course_time_under_test", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def course_time(load_script):
+    return load_script("benchmarks/course_time.py")
 
 
 def test_compare_gives_the_ratio_of_the_totals_on_the_common_notebooks(course_time):

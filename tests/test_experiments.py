@@ -6,7 +6,6 @@ checked with hand-made per-seed results, the protocol and the training
 replaced by fakes.
 """
 
-import importlib.util
 import json
 import math
 import os
@@ -24,11 +23,8 @@ CE_CONT, ORACLE_CONT = "cross-entropy, continued at lr/10", "oracle, continued a
 
 
 @pytest.fixture(scope="module")
-def lt():
-    spec = importlib.util.spec_from_file_location("lt_methods_under_test", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def lt(load_script):
+    return load_script("experiments/lt_methods.py")
 
 
 def _row(balanced, tail=0.0, worst=0.0):

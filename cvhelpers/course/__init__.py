@@ -7,6 +7,8 @@ config
     and environment checks.
 results
     Each notebook's numbers and figures, recorded for the course report.
+provenance
+    The commit, machine and versions each record and benchmark carries.
 runner
     ``make run``: executes the notebooks in order and writes the report.
 notebook_checks

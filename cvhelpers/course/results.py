@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from cvhelpers.cache import write_atomically
+from cvhelpers.course.provenance import provenance
 from cvhelpers.paths import build_dir
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "move_aside",
     "results_dir",
     "atomic_write_text",
+    "save_report",
     "atomic_write_bytes",
     "record",
     "record_path",
@@ -79,6 +81,30 @@ def atomic_write_text(path, text: str) -> Path:
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {type(text).__name__}")
     return _atomic_write(Path(path), text.encode("utf-8"))
+
+
+def save_report(path, report: dict) -> Path:
+    """Write a benchmark's or study's JSON report atomically, with its provenance.
+
+    Parameters
+    ----------
+    path : path-like
+        The JSON file; its folder is created.
+    report : dict
+        JSON-able values (:func:`to_jsonable` converts NumPy and pandas
+        values); ``"_provenance"`` (:func:`cvhelpers.course.provenance.provenance`:
+        commit, machine, versions) is added.
+
+    Returns
+    -------
+    Path
+    """
+    if not isinstance(report, dict):
+        raise TypeError(f"report must be a dict, got {type(report).__name__}")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {**to_jsonable(report), "_provenance": provenance()}
+    return atomic_write_text(path, json.dumps(payload, indent=2) + "\n")
 
 
 def to_jsonable(value):
@@ -139,7 +165,10 @@ def record(name: str, values: dict, directory=None, merge: bool = True) -> None:
         notebook can record in several cells. ``False`` replaces it.
 
     Returns nothing, so a notebook cell that ends with it shows no file
-    path; :func:`record_path` says where the JSON went.
+    path; :func:`record_path` says where the JSON went. The record also
+    gets ``"_recorded_at"`` and ``"_provenance"``
+    (:func:`cvhelpers.course.provenance.provenance`: commit, machine,
+    versions).
     """
     path = record_path(name, directory)
     if not isinstance(values, dict):
@@ -151,6 +180,7 @@ def record(name: str, values: dict, directory=None, merge: bool = True) -> None:
             payload = {}
     payload.update(to_jsonable(values))
     payload["_recorded_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    payload["_provenance"] = provenance()
     atomic_write_text(path, json.dumps(payload, indent=2, sort_keys=False) + "\n")
 
 
