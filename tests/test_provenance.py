@@ -44,3 +44,25 @@ def test_the_benchmark_table_says_where_each_report_came_from(load_script):
     assert run_all._origin(None) == "(no provenance recorded)"
     line = run_all._origin({"commit": "abcdef1234567", "dirty": True, "cpu": "AMD EPYC", "cores": 2, "date": "d"})
     assert line == "abcdef1234 with changes, AMD EPYC, 2 cores, d"
+
+
+def test_records_name_the_profile_seed_and_dataset(tmp_path, monkeypatch):
+    monkeypatch.setenv("CVLAB_PROFILE", "full")
+    monkeypatch.setenv("CVLAB_SEED", "2")
+    monkeypatch.delenv("CVLAB_DATA_DIR", raising=False)
+    info = prov.provenance()
+    assert (info["profile"], info["seed"]) == ("full", 2)
+    assert info["dataset"]["name"] == "fashion-mnist-lt" and len(info["dataset"]["manifest_sha256"]) == 64
+
+
+def test_a_folder_identity_changes_with_its_files_and_ignores_hidden_ones(tmp_path):
+    for name in ("cat/a.png", "dog/b.png", "dog/.hidden.png"):
+        (tmp_path / "my images" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "my images" / name).write_bytes(b"x")
+    first = prov.dataset_identity(tmp_path / "my images")
+    assert first["name"] == "my images"
+    (tmp_path / "my images" / "dog" / ".hidden.png").write_bytes(b"xyz")
+    assert prov.dataset_identity(tmp_path / "my images") == first
+    (tmp_path / "my images" / "dog" / "b.png").write_bytes(b"xy")
+    assert prov.dataset_identity(tmp_path / "my images") != first
+    assert prov.dataset_identity(tmp_path / "missing")["manifest_sha256"] is None
