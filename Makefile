@@ -19,7 +19,7 @@ export PYTHONHASHSEED ?= 0
 export CVLAB_PROFILE := $(PROFILE)
 export CVLAB_SEED := $(SEED)
 
-.PHONY: setup data run test lint unit nbval lab bench experiment lock clean
+.PHONY: setup data run test lint unit nbval lab bench experiment results lock clean
 
 setup: $(STAMP) $(KERNEL_CONFIG) data
 
@@ -67,6 +67,13 @@ bench: setup
 # build/bench/lt_methods*.json. Its flags: make experiment EXPERIMENT_ARGS="--core".
 experiment: setup
 	MPLBACKEND=Agg $(BIN)/python experiments/lt_methods.py $(EXPERIMENT_ARGS)
+
+# docs/results.md and the README's results block, from the JSON records committed in docs/records/
+# (cvhelpers/course/results_page.py). `make results COLLECT=build` first copies a run's records there.
+RECORDS ?= docs/records
+results: $(STAMP)
+	$(BIN)/python -m cvhelpers.course.results_page --records $(RECORDS)/results --run-times $(RECORDS)/run_times.json \
+		--bench $(RECORDS)/bench --out docs/results.md --readme README.md $(if $(COLLECT),--collect $(COLLECT))
 
 # Re-pin: resolve the newest allowed versions and rewrite constraints.txt.
 lock:

@@ -41,7 +41,9 @@ def test_runs_in_order_injects_parameters_and_writes_report(course, tmp_path, ca
     md, html = runner.write_report(build)
     text = md.read_text()
     assert "## Run times" in text and "00_a" in text and "01_b" in text and "## Versions" in text
-    assert "<h2 id='results'>" in html.read_text()
+    page = html.read_text()
+    assert page.index("<h2 id='comparison'>") < page.index("<h2 id='notebooks'>") < page.index("<h2 id='run-times'>")
+    assert "<h3 id='01_b'>01 · b</h3>" in page
     times = json.loads((build / "run_times.json").read_text())
     assert set(times) == {"00_a", "01_b"}
 
@@ -127,5 +129,5 @@ def test_report_with_corrupt_run_times_warns_and_still_writes(tmp_path):
     (tmp_path / "run_times.json").write_text('{"00_a": {"ok": true}}')  # no seconds
     with pytest.warns(UserWarning, match=re.escape(str(tmp_path / "run_times.json"))):
         md, _ = runner.write_report(tmp_path)
-    assert "## Run times" not in md.read_text() and "## Versions" in md.read_text()
+    assert "No run times recorded" in md.read_text() and "## Versions" in md.read_text()
     assert (tmp_path / "run_times.json.corrupt").read_text() == '{"00_a": {"ok": true}}'

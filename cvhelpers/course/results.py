@@ -2,8 +2,10 @@
 
 A notebook calls ``record("04_class_weights_vs_focal", {...})``; the values go
 to ``build/results/04_class_weights_vs_focal.json``. Figures saved with
-:func:`save_figure` go next to it, as PNG. The runner's report and notebook 08
-read them back with :func:`load_all`.
+:func:`save_figure` go next to it, as PNG (``key_figure=True`` marks the ones
+the course report shows), and :func:`what_we_saw` records the notebook's
+findings for the report. The report (:mod:`cvhelpers.course.report`) and
+notebook 08 read them back with :func:`load_all`.
 
 Every write is atomic: the data goes to a temporary file in the same folder,
 which is then renamed over the target, so an interrupted run never leaves a
@@ -39,6 +41,7 @@ __all__ = [
     "load",
     "load_all",
     "save_figure",
+    "what_we_saw",
     "figure_path",
     "to_jsonable",
 ]
@@ -265,22 +268,82 @@ def figure_path(name: str, key: str, directory=None) -> Path:
     return Path(directory or results_dir()) / _check_name(name) / f"{_check_name(key, 'key')}.png"
 
 
-def save_figure(name: str, key: str, figure, directory=None, dpi: int = 100) -> None:
+def save_figure(name: str, key: str, figure, directory=None, dpi: int = 100, *, key_figure: bool = False) -> None:
     """Save a Matplotlib figure as ``<results>/<name>/<key>.png``, atomically.
 
     The report embeds these figures. Like ``Figure.savefig`` it returns
     nothing, so a notebook cell that ends with it shows the figure (drawn
     inline by the kernel) and no file path; :func:`figure_path` says where
     the file went.
+
+    Parameters
+    ----------
+    name : str
+        The record the figure belongs to, usually the notebook's stem.
+    key : str
+        The figure's name within the record (the PNG's stem).
+    figure : matplotlib.figure.Figure
+    directory : path-like, optional
+        Default :func:`results_dir`.
+    dpi : int, default=100
+    key_figure : bool, default=False
+        Mark it as one of the notebook's key figures: its key is listed under
+        ``"_key_figures"`` in record ``name``, and the course report shows the
+        key figures of a notebook that marks any, and every figure of one that
+        marks none. Saving a figure again without the mark removes it.
     """
     import io
 
     path = figure_path(name, key, directory)
     if not hasattr(figure, "savefig"):
         raise TypeError(f"figure must be a Matplotlib figure, got {type(figure).__name__}")
+    if not isinstance(key_figure, bool):
+        raise TypeError(f"key_figure must be True or False, got {type(key_figure).__name__}")
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     atomic_write_bytes(path, buffer.getvalue())
+    _mark_key_figure(name, key, directory, key_figure)
+
+
+def _mark_key_figure(name: str, key: str, directory, marked: bool) -> None:
+    """Add ``key`` to (or drop it from) record ``name``'s ``"_key_figures"``; write only on a change."""
+    path = record_path(name, directory)
+    current = _read_record(path) if path.is_file() else None
+    keys = [item for item in (current or {}).get("_key_figures") or [] if isinstance(item, str)]
+    if marked == (key in keys):
+        return
+    keys = [*keys, key] if marked else [item for item in keys if item != key]
+    record(name, {"_key_figures": keys}, directory)
+
+
+def what_we_saw(name: str, text: str, directory=None) -> str:
+    """Record a notebook's "What we saw" text for the course report, and return it unchanged.
+
+    Use it where the notebook shows the text, so the report says what the
+    notebook said::
+
+        display(Markdown(results.what_we_saw(NAME, f"* Cross-entropy reached {ba:.3f} ...")))
+
+    Parameters
+    ----------
+    name : str
+        The record, usually the notebook's stem.
+    text : str
+        Markdown: the findings of this run, usually a bulleted list.
+    directory : path-like, optional
+        Default :func:`results_dir`.
+
+    Returns
+    -------
+    str
+        ``text``, so the call can sit inside ``Markdown(...)``.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str of Markdown, got {type(text).__name__}")
+    if not text.strip():
+        raise ValueError("text must say what the notebook saw, got an empty string")
+    record(name, {"what_we_saw": text}, directory)
+    return text
 
 
 #: Which notebook records which comparison of methods, for :func:`gather_methods`.

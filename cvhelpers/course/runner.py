@@ -3,9 +3,9 @@
 Each notebook is executed with papermill into ``build/notebooks/``, with the
 profile, seed and any other parameters injected after its ``parameters``
 cell, and rendered to HTML. The run stops at the first notebook that fails
-and prints the failing cell and its error. Afterwards ``build/report.md`` and
-``build/report.html`` gather every notebook's recorded results
-(:mod:`cvhelpers.course.results`), figures and run time.
+and prints the failing cell and its error. Afterwards ``build/report.html``
+(and ``build/report.md``) compares every method side by side and gathers each
+notebook's findings, key figures and run time (:mod:`cvhelpers.course.report`).
 
 Command line::
 
@@ -20,7 +20,6 @@ import argparse
 import ast
 import keyword
 import os
-import platform
 import resource
 import sys
 import time
@@ -28,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cvhelpers import paths
-from cvhelpers.course import notebook_checks, run_times
+from cvhelpers.course import notebook_checks, report, run_times
 from cvhelpers.course import results as results_module
 
 __all__ = ["NotebookRun", "find_notebooks", "run_notebooks", "write_report", "main"]
@@ -273,120 +272,23 @@ def _run_all(notebooks, build_dir, out_dir, parameters, kernel_name, progress):
 # ---------------------------------------------------------------------------
 
 
-def _versions() -> dict:
-    from importlib import metadata
-
-    versions = {"python": platform.python_version(), "platform": platform.platform()}
-    for package in ("tensorflow", "keras", "numpy", "scikit-learn", "imbalanced-learn", "pandas"):
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = "not installed"
-    return versions
-
-
-def _flatten(values: dict, prefix: str = "") -> dict:
-    flat = {}
-    for key, value in values.items():
-        if key.startswith("_"):
-            continue
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(_flatten(value, prefix=f"{name}."))
-        else:
-            flat[name] = value
-    return flat
-
-
-def _format_value(value) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, list) and len(value) > 12:
-        return f"[{len(value)} values]"
-    return str(value)
-
-
-def _result_tables(record: dict):
-    """A record as (title, DataFrame) pairs: one table per dict-of-dicts, one for scalars."""
-    import pandas as pd
-
-    tables, scalars = [], {}
-    for key, value in record.items():
-        if key.startswith("_"):
-            continue
-        if isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
-            frame = pd.DataFrame.from_dict(value, orient="index")
-            tables.append((key, frame.map(_format_value)))
-        elif isinstance(value, dict):
-            scalars.update(_flatten(value, prefix=f"{key}."))
-        else:
-            scalars[key] = value
-    if scalars:
-        frame = pd.DataFrame({"value": [_format_value(v) for v in scalars.values()]}, index=list(scalars))
-        tables.insert(0, ("results", frame))
-    return tables
-
-
 def write_report(build_dir) -> tuple[Path, Path]:
     """Write ``report.md`` and a self-contained ``report.html`` into ``build_dir``.
 
-    The report has the run times, every notebook's recorded results with its
-    figures (embedded as base64 in the HTML), and the versions used.
+    The comparison of every method first, then each notebook's findings and
+    key figures, then the run times and versions: see
+    :func:`cvhelpers.course.report.write_report`, which this calls.
+
+    Parameters
+    ----------
+    build_dir : path-like
+
+    Returns
+    -------
+    tuple of Path
+        The Markdown and the HTML file.
     """
-    import base64
-    import html
-
-    import pandas as pd
-
-    build_dir = Path(build_dir)
-    if not build_dir.is_dir():
-        raise FileNotFoundError(f"build_dir: no such folder: {build_dir} (run the notebooks first)")
-    records = results_module.load_all(build_dir / "results")
-    times_path = build_dir / "run_times.json"
-    times = run_times.load(times_path)
-    versions = _versions()
-
-    md = ["# cvlab course report", ""]
-    parts = ["<h1>cvlab course report</h1>"]
-    if times:
-        frame = run_times.budget_table(times)
-        md += ["## Run times", "", frame.to_markdown(), ""]
-        parts += ["<h2 id='run-times'>Run times</h2>", frame.to_html(border=0, na_rep="")]
-    md += ["## Results", ""]
-    parts += ["<h2 id='results'>Results</h2>"]
-    if not records:
-        md += ["No results recorded yet.", ""]
-        parts += ["<p>No results recorded yet.</p>"]
-    for name, record in records.items():
-        md += [f"### {name}", ""]
-        parts += [f"<h3 id='{html.escape(name)}'>{html.escape(name)}</h3>"]
-        for title, table in _result_tables(record):
-            md += [f"**{title}**", "", table.to_markdown(), ""]
-            parts += [f"<h4>{html.escape(title)}</h4>", table.to_html(border=0)]
-        for figure in sorted((build_dir / "results" / name).glob("*.png")):
-            relative = figure.relative_to(build_dir)
-            md += [f"![{figure.stem}]({relative.as_posix()})", ""]
-            encoded = base64.b64encode(figure.read_bytes()).decode("ascii")
-            parts += [
-                f"<figure><img alt='{html.escape(figure.stem)}' src='data:image/png;base64,{encoded}'>"
-                f"<figcaption>{html.escape(figure.stem)}</figcaption></figure>"
-            ]
-    version_table = pd.DataFrame({"version": versions})
-    md += ["## Versions", "", version_table.to_markdown(), ""]
-    parts += ["<h2 id='versions'>Versions</h2>", version_table.to_html(border=0)]
-
-    style = (
-        "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
-        "table{border-collapse:collapse;margin:.5em 0}td,th{padding:.2em .6em;border-bottom:1px solid #ddd;"
-        "text-align:right}img{max-width:100%}figcaption{color:#666;font-size:.9em}"
-    )
-    page = (
-        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>cvlab course report</title>"
-        f"<style>{style}</style></head><body>" + "\n".join(parts) + "</body></html>\n"
-    )
-    md_path = results_module.atomic_write_text(build_dir / "report.md", "\n".join(md))
-    html_path = results_module.atomic_write_text(build_dir / "report.html", page)
-    return md_path, html_path
+    return report.write_report(build_dir)
 
 
 def _parse_param(text: str):
