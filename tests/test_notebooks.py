@@ -5,6 +5,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from cvhelpers.course import hosted
+
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 
 
@@ -39,8 +41,10 @@ def test_notebook_names_itself_once_and_records_under_that_name(path):
     import re
 
     notebook = nbformat.read(path, as_version=4)
-    code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
-    assert f'NAME = "{path.stem}"' in code[0], "the first code cell sets NAME to the file name"
+    # The first code cell, right after the title, is the set-up cell (tests/test_hosted.py checks it).
+    assert notebook.cells[1].cell_type == "code" and notebook.cells[1].source == hosted.setup_cell_source(path.stem)
+    code = [cell.source for cell in notebook.cells[2:] if cell.cell_type == "code"]
+    assert f'NAME = "{path.stem}"' in code[0], "the first code cell after the set-up cell sets NAME to the file name"
     assert sum(source.count("NAME = ") for source in code) == 1
     # Records and figures go under NAME; a notebook reads another notebook's record by its name.
     for source in code:
