@@ -74,10 +74,8 @@ def _serve_small_fashion_mnist(folder, monkeypatch, train: int = 30, test: int =
 
 
 def _keras_cache(tmp_path):
-    """An existing Keras cache folder: for a missing one Keras downloads to /tmp/.keras instead."""
-    cache = tmp_path / "keras"
-    cache.mkdir()
-    return cache
+    """A Keras cache folder that does not exist yet: the loader creates it (Keras alone would use /tmp/.keras)."""
+    return tmp_path / "keras"
 
 
 def test_fashion_mnist_is_downloaded_into_the_keras_cache(server, tmp_path, monkeypatch):

@@ -311,6 +311,8 @@ def _download_fashion_mnist(cache: Path, target: Path, debian_dir, names=_FASHIO
     """The online route: Keras's own download of ``names`` into the same cache folder."""
     import keras
 
+    # get_file saves to /tmp/.keras when cache_dir is missing or not writable, where the loader would not look.
+    cache.mkdir(parents=True, exist_ok=True)
     try:
         for name in names:
             keras.utils.get_file(
