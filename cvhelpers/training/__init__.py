@@ -17,6 +17,10 @@ recipe
     :class:`RecipeResult`.
 models
     The course's small CNN as encoder + linear head.
+backbones
+    A Keras application (MobileNetV3-Small, EfficientNet-B0; ImageNet
+    weights when they download) as the encoder: :func:`backbone_classifier`,
+    trained frozen then fine-tuned by :func:`fit_backbone`.
 losses
     Losses for long-tailed classification: focal, logit-adjusted, post-hoc
     adjustment, TFA-compatible sigmoid focal.
@@ -24,6 +28,7 @@ losses
 The model cache these use is :mod:`cvhelpers.cache`.
 """
 
+from cvhelpers.training.backbones import BACKBONES, BackboneResult, backbone_classifier, fit_backbone
 from cvhelpers.training.recipe import RecipeResult, long_tail_recipe
 from cvhelpers.training.trainer import EpochProgress, FitResult, fit
 from cvhelpers.training.two_stage import (
@@ -47,4 +52,8 @@ __all__ = [
     "deferred_reweighting",
     "RecipeResult",
     "long_tail_recipe",
+    "BACKBONES",
+    "BackboneResult",
+    "backbone_classifier",
+    "fit_backbone",
 ]
