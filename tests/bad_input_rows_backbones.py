@@ -38,6 +38,8 @@ def _fit_result():
 
 
 ROWS = [
+    Refused(B + "imagenet_weights", "the small CNN, which has none", lambda f: f("small_cnn"), ValueError, "name"),
+    Refused(B + "imagenet_weights", "a misspelt name", lambda f: f("mobilenet"), ValueError, "name"),
     Refused(B + "backbone_classifier", "an unknown backbone", lambda f: f("resnet50", (32, 32, 3), 2), ValueError,
             "name"),
     Refused(B + "backbone_classifier", "weights as a file name", lambda f: f("mobilenet_v3_small", (32, 32, 3), 2,

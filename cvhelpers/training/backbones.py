@@ -21,6 +21,7 @@ line.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -33,7 +34,7 @@ from cvhelpers.training.trainer import FitResult, check_factories, fit
 from cvhelpers.training.two_stage import fine_tune
 from cvhelpers.validation import check_number, check_positive_int, check_seed
 
-__all__ = ["BACKBONES", "BackboneResult", "backbone_classifier", "fit_backbone"]
+__all__ = ["BACKBONES", "BackboneResult", "backbone_classifier", "fit_backbone", "imagenet_weights"]
 
 #: The backbones :func:`backbone_classifier` builds.
 BACKBONES = ("small_cnn", "mobilenet_v3_small", "efficientnet_b0")
@@ -139,6 +140,8 @@ def backbone_classifier(
 
     Raises
     ------
+    TypeError
+        When ``cache_dir`` is neither a path nor ``None``.
     ValueError
         Naming the argument: an unknown ``name`` or ``weights``,
         ``input_shape`` that is not (h, w, c) of positive ints with c 1 or
@@ -158,6 +161,8 @@ def backbone_classifier(
     check_positive_int(num_classes, "num_classes", smallest=2)
     check_seed(seed, optional=True)
     min_side = check_positive_int(min_side, "min_side", smallest=MIN_SIDE)
+    if cache_dir is not None and not isinstance(cache_dir, (str, os.PathLike)):
+        raise TypeError(f"cache_dir must be a path or None, got {type(cache_dir).__name__}")
     shape = _check_input_shape(input_shape)
     if name == "small_cnn":
         return small_cnn(shape, num_classes, seed=seed)
@@ -199,21 +204,50 @@ def _application_encoder(name: str, input_shape: tuple[int, int, int], min_side:
     return keras.Model(inputs, application(x), name="encoder")
 
 
-def _load_imagenet_weights(application: keras.Model, name: str, cache_dir) -> None:
-    """Download (or find in the cache) and load the ImageNet weights; on a failed download, say so in one line."""
+def imagenet_weights(name: str, cache_dir=None) -> str | None:
+    """The path of the backbone's ImageNet weights file, downloaded once into Keras's cache; None offline.
+
+    Parameters
+    ----------
+    name : {"mobilenet_v3_small", "efficientnet_b0"}
+    cache_dir : path-like, optional
+        Keras's cache folder; default ``~/.keras`` (or ``$KERAS_HOME``). The
+        file goes to its ``models`` subfolder, where ``keras.applications``
+        looks too.
+
+    Returns
+    -------
+    str or None
+        The file's path; ``None`` when it is not in the cache and cannot be
+        downloaded, after one printed line that says so and why.
+
+    Raises
+    ------
+    ValueError
+        When ``name`` is not a backbone with ImageNet weights.
+    """
+    if name not in _IMAGENET_WEIGHTS:
+        raise ValueError(f"name must be one of {tuple(_IMAGENET_WEIGHTS)}, got {name!r}")
     origin, md5 = _IMAGENET_WEIGHTS[name]
     interactive = keras.utils.is_interactive_logging_enabled()
     keras.utils.disable_interactive_logging()  # get_file's "Downloading data from ..." would be a second line
     try:
-        path = keras.utils.get_file(origin.rsplit("/", 1)[-1], origin, file_hash=md5, cache_subdir="models",
+        return keras.utils.get_file(origin.rsplit("/", 1)[-1], origin, file_hash=md5, cache_subdir="models",
                                     cache_dir=None if cache_dir is None else str(cache_dir))
     except Exception as error:  # get_file raises a bare Exception when the download fails
         reason = " ".join(str(error).split()) or type(error).__name__
         print(f"{name}: ImageNet weights could not be downloaded ({reason}); training from random initialisation")
-        return
+        return None
     finally:
         if interactive:
             keras.utils.enable_interactive_logging()
+
+
+def _load_imagenet_weights(application: keras.Model, name: str, cache_dir) -> None:
+    """Load the ImageNet weights into ``application`` when :func:`imagenet_weights` finds them."""
+    path = imagenet_weights(name, cache_dir)
+    if path is None:
+        return
     application.load_weights(path)
     if name == "efficientnet_b0":
         normalization = next(layer for layer in application.layers if isinstance(layer, layers.Normalization))
