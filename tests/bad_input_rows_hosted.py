@@ -14,6 +14,10 @@ def _a_file() -> Path:
     return path
 
 
+def _never_run(command, check):
+    raise AssertionError(f"nothing runs locally, not {command}")
+
+
 ROWS = [
     Refused(HOSTED + "is_hosted", "a list for the environment", lambda f: f(["COLAB_RELEASE_TAG"]), TypeError,
             "environ"),
@@ -37,6 +41,11 @@ ROWS = [
     Refused(HOSTED + "setup", "a run that is not a function", lambda f: f("03_resampling", run=3), TypeError, "run"),
     Refused(HOSTED + "setup", "a name that is not a course notebook", lambda f: f("eda", environ={}, modules=()),
             ValueError, "notebook"),
+    Refused(HOSTED + "setup", "a list for the environment", lambda f: f("03_resampling", environ=["COLAB_GPU"]),
+            TypeError, "environ"),
+    Correct(HOSTED + "setup", "a local runtime: one line, nothing run",
+            lambda f: f("03_resampling", environ={}, modules=(), run=_never_run),
+            lambda value: value == ["Running locally: packages and data come from `make setup`."]),
     Refused(HOSTED + "write_badges", "a file for the folder", lambda f: f(_a_file()), NotADirectoryError, "folder"),
     Refused(HOSTED + "write_badges", "a branch with a space", lambda f: f(_a_file().parent, branch="my branch"),
             ValueError, "branch"),

@@ -95,10 +95,63 @@ def test_setup_commands_install_the_pinned_versions_from_the_repository():
     pip, *rest = hosted.setup_commands("03_resampling", environ=COLAB, modules={})
     assert pip[:4] == [sys.executable, "-m", "pip", "install"] and rest == []
     assert pip[pip.index("-c") + 1] == "https://raw.githubusercontent.com/cvlab/cvlab/main/constraints.txt"
-    assert pip[-1] == "cvhelpers[course] @ git+https://github.com/cvlab/cvlab@main"
+    assert pip[-1] == "cvhelpers @ git+https://github.com/cvlab/cvlab@main"  # no extra: see the next test
     glyphs = hosted.setup_commands("07_siamese_one_shot", environ=COLAB, modules={})
     assert glyphs[1] == ["apt-get", "update", "-q"] and glyphs[2][-1] == "fonts-noto-core"
     assert hosted.setup_commands("01_eda", environ=COLAB, modules={})[2][-1] == "tuxpaint-stamps-default"
+
+
+def _distribution_closure(requirements, seen, extras=("",)) -> set:
+    """The installed distributions that ``requirements`` (strings) pull in, with their own, by normalised name.
+
+    ``extras`` are those requested of the distribution whose requirements these are (markers ``extra == ...``).
+    """
+    import importlib.metadata
+    import re
+
+    from packaging.requirements import Requirement
+
+    for text in requirements:
+        requirement = Requirement(text)
+        if requirement.marker is not None and not any(requirement.marker.evaluate({"extra": e}) for e in extras):
+            continue
+        name = re.sub(r"[-_.]+", "-", requirement.name).lower()
+        wanted = (name, *sorted(requirement.extras))
+        if wanted in seen:
+            continue
+        seen.add(wanted)
+        try:
+            needs = importlib.metadata.requires(requirement.name) or []
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        _distribution_closure(needs, seen, ("", *requirement.extras))
+    return {name for name, *_ in seen}
+
+
+def test_the_hosted_install_leaves_the_kernel_packages_of_the_runtime_alone():
+    """Colab: "Upgrading ipython, ipykernel, tornado, prompt-toolkit or pyzmq can cause your runtime to crash".
+
+    The set-up cell installs ``cvhelpers`` with ``constraints.txt``, which pins those (for ``make lab``); only
+    what the install pulls in is pinned, so none of them may be a dependency of the package itself.
+    """
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    pulled = _distribution_closure(project["dependencies"], set())
+    assert len(pulled) > 30, "the closure follows the dependencies' own requirements"
+    assert {"numpy", "tensorflow", "keras"} <= pulled
+    kernel = {"ipython", "ipykernel", "tornado", "prompt-toolkit", "pyzmq", "jupyter-client", "jupyter-server"}
+    assert not kernel & pulled
+    assert _distribution_closure(project["optional-dependencies"]["course"], set()) & kernel, "the extra has them"
+    pip = hosted.setup_commands("00_setup_and_data", environ=COLAB, modules={})[0]
+    assert pip[-1].startswith("cvhelpers @ ")
+
+
+def test_importing_the_module_loads_no_library_that_the_install_may_replace():
+    code = ("import sys; from cvhelpers.course import hosted; "
+            "print(sorted(set(hosted._PREINSTALLED) & {name.split('.')[0] for name in sys.modules}))")
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert completed.stdout.strip() == "[]"
 
 
 def _run_setup_cell(notebook, monkeypatch):
@@ -145,11 +198,12 @@ def test_setup_locally_prints_one_line_and_runs_nothing(capsys):
 
 def _missing_source(monkeypatch, tmp_path, notebook):
     """Make the Debian source of ``notebook`` missing: its path is a folder under ``tmp_path`` not made yet."""
-    from cvhelpers.data.sources import OfflineSource
+    from cvhelpers.data import sources
 
-    source = hosted._APT_SOURCES[notebook]
-    missing = OfflineSource(source.name, source.debian_package, str(tmp_path / source.name), source.used_by)
-    monkeypatch.setitem(hosted._APT_SOURCES, notebook, missing)
+    source = hosted._apt_source(notebook)
+    missing = sources.OfflineSource(source.name, source.debian_package, str(tmp_path / source.name), source.used_by)
+    monkeypatch.setattr(sources, "SOURCES", tuple(missing if s is source else s for s in sources.SOURCES))
+    assert hosted._apt_source(notebook) is missing
     return tmp_path / source.name
 
 
@@ -191,7 +245,8 @@ def test_a_failed_apt_get_is_a_line_not_an_error(tmp_path, monkeypatch):
             raise subprocess.CalledProcessError(100, command)
 
     lines = hosted.setup("01_eda", environ=dict(COLAB), modules={}, run=no_such_package)
-    assert any("`apt-get install tuxpaint-stamps-default` failed" in line for line in lines)
+    [line] = [line for line in lines if "`apt-get install tuxpaint-stamps-default` failed" in line]
+    assert line.endswith("set DATA_DIR in its parameters cell to a folder with one subfolder per class.")
 
 
 def test_setup_fetches_the_photos_for_notebook_01_and_names_them(tmp_path, monkeypatch):
@@ -218,9 +273,16 @@ def test_setup_fetches_the_photos_for_notebook_01_and_names_them(tmp_path, monke
     assert "CVLAB_EXIF_DIR" not in environ and any("failed (no network)" in line for line in lines)
 
 
-def test_setup_asks_for_a_restart_when_an_old_version_was_imported(monkeypatch):
+@pytest.mark.parametrize("module, distribution", [("keras", "keras"), ("pandas", "pandas"), ("PIL", "pillow")])
+def test_setup_asks_for_a_restart_when_an_old_version_was_imported(module, distribution, monkeypatch):
+    import importlib.metadata
     from types import SimpleNamespace
 
-    monkeypatch.setitem(sys.modules, "keras", SimpleNamespace(__version__="0.0.1"))
-    with pytest.raises(RuntimeError, match=r"keras 0\.0\.1 .*restart the runtime"):
-        hosted.setup("03_resampling", environ=dict(COLAB), modules={}, run=print)
+    monkeypatch.setattr(hosted, "_apt_source", lambda notebook: pytest.fail("checked before anything is imported"))
+    monkeypatch.setitem(sys.modules, module, SimpleNamespace(__version__="0.0.1"))
+    with pytest.raises(RuntimeError, match=rf"{module} 0\.0\.1 \(installed now: .*restart the runtime"):
+        hosted.setup("07_siamese_one_shot", environ=dict(COLAB), modules={}, run=print)
+    # The version installed now, or a library not imported at all: no restart.
+    monkeypatch.setitem(sys.modules, module, SimpleNamespace(__version__=importlib.metadata.version(distribution)))
+    assert hosted._stale_modules() == []
+    assert hosted._stale_modules({}) == []

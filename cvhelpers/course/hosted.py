@@ -11,11 +11,19 @@ those two; the file is written atomically and keeps its JSON layout).
 
 The set-up cell runs before cvhelpers is installed on a hosted runtime, so it
 starts with the standard library only: it detects the runtime the way
-:func:`is_hosted` does, pip-installs ``cvhelpers[course]`` from the repository
-with the pinned versions of its ``constraints.txt`` (the first command of
+:func:`is_hosted` does, pip-installs ``cvhelpers`` from the repository with
+the pinned versions of its ``constraints.txt`` (the first command of
 :func:`setup_commands`; re-installing TensorFlow takes a few minutes), then
 calls :func:`setup`. Locally it installs nothing and :func:`setup` prints one
 line: packages and data come from ``make setup``.
+
+It installs ``cvhelpers`` without the ``course`` extra: the notebooks need
+none of it, and the extra's Jupyter packages (ipykernel, IPython, tornado,
+pyzmq, prompt-toolkit), pinned by ``constraints.txt``, would replace those the
+hosted kernel itself runs on, which Colab warns can crash the runtime.
+Importing this module loads nothing but the standard library (and
+:mod:`cvhelpers.paths`), so that :func:`setup` can ask for a restart before
+anything that pip replaced is imported.
 
 On a hosted runtime the data comes from the online sources:
 
@@ -23,11 +31,14 @@ On a hosted runtime the data comes from the online sources:
 * the glyph alphabets (notebook 07): ``apt-get install fonts-noto-core``
   (Colab runs Ubuntu, as root); real Omniglot is
   :func:`cvhelpers.data.glyphs.load_omniglot` (tensorflow-datasets);
+* the Olivetti faces (notebook 07): scikit-learn's download
+  (:func:`cvhelpers.data.faces.faces_if_available`);
 * the OpenCV example photos (notebook 01, EXIF): downloaded from the OpenCV
   repository into :func:`photos_folder`, which ``CVLAB_EXIF_DIR`` then names;
-* the Tux Paint stamps (notebook 01) have no download; as root on Ubuntu,
-  ``apt-get install tuxpaint-stamps-default`` is tried, and where it fails
-  :func:`setup` says so and notebook 01 must skip them.
+* the Tux Paint stamps (notebook 01) have no download of their own in
+  :mod:`cvhelpers.data.sources`; as root on Ubuntu, ``apt-get install
+  tuxpaint-stamps-default`` (Ubuntu's universe) is tried, and where it fails
+  :func:`setup` says so in one line: notebook 01 then needs ``DATA_DIR``.
 """
 
 from __future__ import annotations
@@ -43,8 +54,6 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from cvhelpers.cache.store import write_atomically
-from cvhelpers.data.sources import SOURCES
 from cvhelpers.paths import notebooks_dir
 
 __all__ = [
@@ -86,14 +95,27 @@ OPENCV_PHOTOS = (
     "board.jpg", "ela_modified.jpg", "ela_original.jpg", "leuvenA.jpg", "leuvenB.jpg",
     "licenseplate_motion.jpg", "text_defocus.jpg", "text_motion.jpg", "aloeL.jpg", "ellipses.jpg",
 )
-#: The Debian package a notebook reads that a hosted runtime (Ubuntu, as root) can install with apt-get:
-#: the Tux Paint stamps (notebook 01) and the Noto fonts of the glyph alphabets (notebook 07).
-_APT_SOURCES = {
-    "01_eda": next(source for source in SOURCES if source.name == "tuxpaint-stamps"),
-    "07_siamese_one_shot": next(source for source in SOURCES if source.name == "noto-fonts"),
-}
+#: The offline source (a name in :data:`cvhelpers.data.sources.SOURCES`) a notebook reads that a hosted
+#: runtime (Ubuntu, as root) can install with apt-get: the Tux Paint stamps (notebook 01) and the Noto fonts
+#: of the glyph alphabets (notebook 07).
+_APT_SOURCES = {"01_eda": "tuxpaint-stamps", "07_siamese_one_shot": "noto-fonts"}
+#: Libraries a hosted runtime may have imported before the install replaced them: module -> distribution.
+_PREINSTALLED = {"numpy": "numpy", "scipy": "scipy", "pandas": "pandas", "matplotlib": "matplotlib",
+                 "PIL": "pillow", "sklearn": "scikit-learn", "tensorflow": "tensorflow", "keras": "keras"}
+#: What to do without an offline source that apt-get could not install.
+_IF_MISSING = {"tuxpaint-stamps": " Notebook 01 then needs your own images: set DATA_DIR in its parameters "
+                                  "cell to a folder with one subfolder per class."}
 #: Notebooks that read the OpenCV example photos.
 _NEEDS_PHOTOS = ("01_eda",)
+
+
+def _apt_source(notebook: str):
+    """The :class:`~cvhelpers.data.sources.OfflineSource` that ``notebook`` installs with apt-get, or None."""
+    if notebook not in _APT_SOURCES:
+        return None
+    from cvhelpers.data import sources  # numpy: imported only once the install is checked
+
+    return next(source for source in sources.SOURCES if source.name == _APT_SOURCES[notebook])
 
 
 def _check_repository(repository, branch) -> None:
@@ -189,8 +211,8 @@ def setup_commands(notebook, environ=None, modules=None, repository: str = REPOS
     -------
     list of list of str
         Empty locally. On a hosted runtime: first the pip install of
-        ``cvhelpers[course]`` from the repository with its ``constraints.txt``
-        (the set-up cell runs this one itself), then, for notebook 01 and 07,
+        ``cvhelpers`` from the repository with its ``constraints.txt`` (the
+        set-up cell runs this one itself), then, for notebook 01 and 07,
         ``apt-get update`` and ``apt-get install`` of the Tux Paint stamps
         (``tuxpaint-stamps-default``) or the Noto fonts (``fonts-noto-core``),
         run by :func:`setup`.
@@ -207,11 +229,12 @@ def setup_commands(notebook, environ=None, modules=None, repository: str = REPOS
     commands = [[
         "{python}", "-m", "pip", "install", "-q",
         "-c", f"https://raw.githubusercontent.com/{repository}/{branch}/constraints.txt",
-        f"cvhelpers[course] @ git+https://github.com/{repository}@{branch}",
+        f"cvhelpers @ git+https://github.com/{repository}@{branch}",
     ]]
-    if stem in _APT_SOURCES:
+    source = _apt_source(stem)
+    if source is not None:
         commands += [["apt-get", "update", "-q"],
-                     ["apt-get", "install", "-y", "-q", "--no-install-recommends", _APT_SOURCES[stem].debian_package]]
+                     ["apt-get", "install", "-y", "-q", "--no-install-recommends", source.debian_package]]
     return [[sys.executable if part == "{python}" else part for part in command] for command in commands]
 
 
@@ -232,7 +255,7 @@ def setup_cell_source(notebook, repository: str = REPOSITORY, branch: str = BRAN
         '        or os.environ.get("KAGGLE_KERNEL_RUN_TYPE")) and not importlib.util.find_spec("cvhelpers"):\n'
         '    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-c",\n'
         f'                    "https://raw.githubusercontent.com/{repository}/{branch}/constraints.txt",\n'
-        f'                    "cvhelpers[course] @ git+https://github.com/{repository}@{branch}"], check=True)\n'
+        f'                    "cvhelpers @ git+https://github.com/{repository}@{branch}"], check=True)\n'
         "    importlib.invalidate_caches()\n"
         "from cvhelpers.course import hosted\n"
         f'hosted.setup("{stem}")'
@@ -250,6 +273,8 @@ def _fetch_photos(folder: Path, base_url: str = OPENCV_PHOTOS_URL, names=OPENCV_
     A file already there is kept; each download goes to a temporary name first,
     so an interrupted one leaves nothing under the real name.
     """
+    from cvhelpers.cache.store import write_atomically
+
     folder = Path(folder) / "data"
     folder.mkdir(parents=True, exist_ok=True)
     fetched = 0
@@ -267,15 +292,16 @@ def _fetch_photos(folder: Path, base_url: str = OPENCV_PHOTOS_URL, names=OPENCV_
     return fetched
 
 
-def _stale_modules() -> list[str]:
-    """Packages imported before the install whose installed version is now another one."""
+def _stale_modules(modules=None) -> list[str]:
+    """Libraries imported (in ``modules``, default ``sys.modules``) at another version than the one installed now."""
+    modules = sys.modules if modules is None else modules
     stale = []
-    for name in ("numpy", "tensorflow", "keras"):
-        module = sys.modules.get(name)
+    for name, distribution in _PREINSTALLED.items():
+        module = modules.get(name) if hasattr(modules, "get") else None
         if module is None:
             continue
         try:
-            installed = importlib.metadata.version(name)
+            installed = importlib.metadata.version(distribution)
         except importlib.metadata.PackageNotFoundError:
             continue
         if getattr(module, "__version__", installed) != installed:
@@ -310,9 +336,10 @@ def setup(notebook, environ=None, modules=None, run=subprocess.run) -> list[str]
     Raises
     ------
     RuntimeError
-        When numpy, TensorFlow or Keras was imported before the install at
-        another version than the one installed: restart the runtime (Runtime
-        menu) and run the notebook again (the install is then skipped).
+        When a library the install replaced (numpy, SciPy, pandas,
+        Matplotlib, Pillow, scikit-learn, TensorFlow, Keras) was imported
+        before it at another version: restart the runtime (Runtime menu) and
+        run the notebook again (the install is then skipped).
     TypeError, ValueError
         Naming ``notebook``, ``environ`` or ``run`` when it is not one.
     """
@@ -320,18 +347,20 @@ def setup(notebook, environ=None, modules=None, run=subprocess.run) -> list[str]
     if not callable(run):
         raise TypeError(f"run must be a function that runs a command, got {type(run).__name__}")
     environ = os.environ if environ is None else environ
-    commands = setup_commands(stem, environ, modules)
-    if not commands:
+    if not is_hosted(environ, modules):
         print(LOCAL_LINE)
         return [LOCAL_LINE]
-    stale = _stale_modules()
+    stale = _stale_modules()  # before anything here imports numpy
     if stale:
         raise RuntimeError(f"{', '.join(stale)} was imported before the install: restart the runtime "
                            "(Runtime menu) and run the notebook again")
-    lines = ["Hosted runtime: cvhelpers is installed with the pinned versions; the data comes from the online "
-             "sources (Fashion-MNIST: Keras's download, on first use)."]
-    if stem in _APT_SOURCES:
-        lines.append(_install_with_apt(_APT_SOURCES[stem], commands[1:], run))
+    commands = setup_commands(stem, environ, modules)
+    lines = ["Hosted runtime: cvhelpers is installed with the pinned versions (pip may list conflicts with the "
+             "runtime's own packages, such as google-colab's pins: that is expected); the data comes from the "
+             "online sources: Fashion-MNIST from Keras's download, on first use."]
+    source = _apt_source(stem)
+    if source is not None:
+        lines.append(_install_with_apt(source, commands[1:], run))
     if stem in _NEEDS_PHOTOS:
         lines += _photos_for_exif(environ)
     for line in lines:
@@ -342,17 +371,21 @@ def setup(notebook, environ=None, modules=None, run=subprocess.run) -> list[str]
 def _install_with_apt(source, commands, run) -> str:
     """Run the ``apt-get`` ``commands`` that install ``source`` (as root, where it is missing); say what happened."""
     package = source.debian_package
-    if not source.present:
-        if not (shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0):
-            return f"{source.name}: missing; install it as root with `apt-get install {package}`."
+    if source.present:
+        return f"{source.name}: from the Ubuntu package {package} (apt-get), {source.path}."
+    if not (shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0):
+        line = f"{source.name}: missing; install it as root with `apt-get install {package}`."
+    else:
         try:
             for command in commands:
                 run(command, check=True)
         except (OSError, subprocess.CalledProcessError) as error:
-            return f"{source.name}: `apt-get install {package}` failed ({error})."
-    if not source.present:
-        return f"{source.name}: still missing after `apt-get install {package}`."
-    return f"{source.name}: from the Ubuntu package {package} (apt-get), {source.path}."
+            line = f"{source.name}: `apt-get install {package}` failed ({error})."
+        else:
+            if source.present:
+                return f"{source.name}: from the Ubuntu package {package} (apt-get), {source.path}."
+            line = f"{source.name}: still missing after `apt-get install {package}`."
+    return line + _IF_MISSING.get(source.name, "")
 
 
 def _photos_for_exif(environ) -> list[str]:
@@ -427,6 +460,8 @@ def write_badges(folder=None, repository: str = REPOSITORY, branch: str = BRANCH
         Naming the notebook whose first cell is not Markdown, or the bad
         ``repository`` or ``branch``.
     """
+    from cvhelpers.cache.store import write_atomically
+
     _check_repository(repository, branch)
     folder = notebooks_dir() if folder is None else folder
     if not isinstance(folder, (str, os.PathLike)) or not Path(folder).is_dir():
