@@ -10,6 +10,10 @@
 * The *oracle* is the same model trained on a balanced sample of the same
   total size, drawn from the images that Fashion-MNIST-LT left out.
 
+:meth:`LongTailProtocol.from_folder` builds the same protocol on a user's
+folder of images (one subfolder per class): a stratified train/validation/test
+split kept in a manifest (:mod:`cvhelpers.data.folder_split`), no oracle.
+
 Example
 -------
 >>> protocol = LongTailProtocol.fashion_mnist_lt()                 # doctest: +SKIP
@@ -137,7 +141,22 @@ class LongTailProtocol:
     class_names : list of str
     settings : Settings
     x_pool, y_pool : ndarray
-        Fashion-MNIST training images not in the long-tailed set (for the oracle).
+        Fashion-MNIST training images not in the long-tailed set (for the
+        oracle); empty for a folder.
+    description : str
+    dataset : dict or None
+        For :meth:`from_folder`: ``name``, ``manifest_sha256``
+        (:func:`cvhelpers.course.provenance.dataset_identity`), ``split_sha256``
+        (the split manifest's hash) and ``source`` ``"folder"``. None otherwise.
+    problems : pandas.DataFrame or None
+        For :meth:`from_folder`: the files skipped and why.
+    manifest : pandas.DataFrame or None
+        For :meth:`from_folder`: every file seen (``ImageFolder.manifest``:
+        path, class, status, reason, stored size and mode, and ``split``).
+    refused : dict of str to int
+        For :meth:`from_folder`: classes left out and their readable images.
+    split : cvhelpers.data.folder_split.FolderSplit or None
+        For :meth:`from_folder`: the split (``split.to_json()`` is its manifest).
 
     Raises
     ------
@@ -160,6 +179,11 @@ class LongTailProtocol:
     x_pool: np.ndarray = field(repr=False)
     y_pool: np.ndarray = field(repr=False)
     description: str = ""
+    dataset: dict | None = None
+    problems: object = field(repr=False, default=None)
+    manifest: object = field(repr=False, default=None)
+    refused: dict = field(default_factory=dict)
+    split: object = field(repr=False, default=None)
 
     def __post_init__(self):
         if not isinstance(self.settings, Settings):
@@ -202,7 +226,88 @@ class LongTailProtocol:
             description=f"fashion-mnist-lt r={imbalance_ratio:g} order={class_order}",
         )
 
+    @classmethod
+    def from_folder(
+        cls,
+        path,
+        image_size=64,
+        settings: Settings | None = None,
+        seed: int = 0,
+        *,
+        mode: str = "RGB",
+        val_fraction: float = 0.15,
+        test_fraction: float = 0.15,
+        manifest=None,
+        progress: bool = True,
+    ) -> LongTailProtocol:
+        """Build the protocol on a user's folder, one subfolder per class.
+
+        Images are loaded with :func:`cvhelpers.data.load_image_folder`
+        (unreadable files skipped and listed, EXIF orientation applied),
+        letterboxed to ``image_size`` (aspect ratio kept) and split by
+        :func:`cvhelpers.data.folder_split.split_folder`, stratified and
+        seeded; classes with fewer than 3 readable images are left out with
+        a warning. There is no oracle: :meth:`oracle_data` and
+        ``baseline("oracle")`` raise.
+
+        Parameters
+        ----------
+        path : path-like
+        image_size : int or (height, width), default=64
+        settings : Settings, optional
+            Default ``Settings(seed=seed)``.
+        seed : int, default=0
+            Of the split.
+        mode : {"RGB", "L"}, default="RGB"
+            Images become (n, h, w, 3) or (n, h, w, 1) uint8.
+        val_fraction, test_fraction : float, default=0.15
+            Share of each class in the validation and the test split.
+        manifest : path-like or str, optional
+            An earlier split's manifest to reuse (``protocol.split.to_json()``).
+        progress : bool, default=True
+
+        Returns
+        -------
+        LongTailProtocol
+            With ``dataset``, ``problems``, ``manifest``, ``refused`` and ``split`` set.
+
+        Raises
+        ------
+        FileNotFoundError, NotADirectoryError, TypeError, ValueError
+            Naming the folder or the argument (fewer than 2 usable classes
+            included).
+        """
+        from cvhelpers.course.provenance import dataset_identity
+        from cvhelpers.data import folder_split
+
+        settings = Settings(seed=check_seed(seed)) if settings is None else settings
+        if not isinstance(settings, Settings):
+            raise TypeError(f"settings must be a Settings, got {type(settings).__name__}")
+        data = folder_split.folder_arrays(path, image_size, mode=mode, seed=seed, val_fraction=val_fraction,
+                                          test_fraction=test_fraction, manifest=manifest, progress=progress)
+        split = data["split"]
+        counts = {c: int(n) for c, n in enumerate(np.bincount(data["y_train"], minlength=len(split.class_names)))}
+        dataset = {**dataset_identity(path), "split_sha256": split.sha256, "source": "folder"}
+        empty = data["x_train"][:0]
+        return cls(
+            data["x_train"], data["y_train"], data["x_val"], data["y_val"], data["x_test"], data["y_test"], counts,
+            list(split.class_names), settings, empty, data["y_train"][:0],
+            description=f"folder {dataset['name']} ({len(split.class_names)} classes)", dataset=dataset,
+            problems=data["problems"], manifest=data["manifest"], refused=dict(split.refused), split=split,
+        )
+
     # -- data ---------------------------------------------------------------
+    @property
+    def input_shape(self) -> tuple:
+        """(h, w, c) of the images: (28, 28, 1) for Fashion-MNIST-LT."""
+        shape = tuple(int(n) for n in np.shape(self.x_train)[1:])
+        return shape + (1,) if len(shape) == 2 else shape
+
+    @property
+    def has_oracle(self) -> bool:
+        """False on a user's folder (:meth:`from_folder`): no left-out images to draw a balanced sample from."""
+        return not (self.dataset is not None and self.dataset.get("source") == "folder")
+
     @property
     def num_classes(self) -> int:
         return len(self.class_names)
@@ -242,7 +347,15 @@ class LongTailProtocol:
 
         Drawn from the Fashion-MNIST images the long-tailed set left out,
         plus the long-tailed training images, never the validation images.
+
+        Raises
+        ------
+        ValueError
+            On a user's folder (:attr:`has_oracle` is False).
         """
+        if not self.has_oracle:
+            raise ValueError("no oracle on a user's folder: there are no left-out images of every class to draw "
+                             "a balanced sample of the same size from")
         rng = np.random.default_rng(self._seed(seed))
         per_class = len(self.y_train) // self.num_classes
         x_all = np.concatenate([self.x_train, self.x_pool])
@@ -257,10 +370,10 @@ class LongTailProtocol:
 
     # -- training -----------------------------------------------------------
     def build_model(self, seed: int | None = None):
-        """A fresh :func:`small_cnn` with the protocol's width, seeded."""
-        settings = self.settings
+        """A fresh :func:`small_cnn` for :attr:`input_shape` with the protocol's width, seeded."""
+        settings, shape = self.settings, self.input_shape
         return lambda: models.small_cnn(
-            (28, 28, 1), self.num_classes, settings.width, settings.feature_dim, seed=self._seed(seed)
+            shape, self.num_classes, settings.width, settings.feature_dim, seed=self._seed(seed)
         )
 
     def optimizer(self, epochs: int | None = None, steps_per_epoch: int | None = None):

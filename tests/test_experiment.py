@@ -146,3 +146,81 @@ def test_method_result_refuses_a_bad_report_or_time():
         MethodResult("ce", report.summary, None, 1.0)
     with pytest.raises(ValueError, match="seconds"):
         MethodResult("ce", report, None, float("nan"))
+
+
+def _image_folder(root, sizes, image_size=(14, 10)):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for c, (name, n) in enumerate(sizes.items()):
+        (root / name).mkdir(parents=True)
+        for i in range(n):
+            pixels = rng.integers(0, 256, (*image_size, 3), dtype=np.uint8)
+            pixels[..., c % 3] = 255
+            Image.fromarray(pixels).save(root / name / f"{i:02d}.png")
+    (root / "a" / "notes.txt").write_text("not an image")
+    return root
+
+
+def test_from_folder_builds_the_protocol_on_a_users_folder(tmp_path):
+    root = _image_folder(tmp_path / "shapes", {"a": 20, "b": 8, "c": 2})
+    with pytest.warns(UserWarning, match="'c' \\(2\\)"):
+        protocol = LongTailProtocol.from_folder(root, image_size=16, settings=Settings(width=4, feature_dim=8),
+                                                progress=False)
+    assert protocol.class_names == ["a", "b"] and protocol.refused == {"c": 2}
+    assert protocol.input_shape == (16, 16, 3) and protocol.x_test.shape[1:] == (16, 16, 3)
+    assert protocol.counts == {0: 14, 1: 6}
+    assert protocol.build_model()().input_shape == (None, 16, 16, 3)
+    assert list(protocol.problems["reason"].str.contains("not an image")) == [True]
+    assert set(protocol.dataset) == {"name", "manifest_sha256", "split_sha256", "source"}
+    assert protocol.dataset["name"] == "shapes" and protocol.dataset["split_sha256"] == protocol.split.sha256
+    assert not protocol.has_oracle and len(protocol.x_pool) == 0
+    with pytest.raises(ValueError, match="no oracle on a user's folder"):
+        protocol.oracle_data()
+    with pytest.raises(ValueError, match="no oracle on a user's folder"):
+        protocol.baseline("oracle")
+    again = LongTailProtocol.from_folder(root, image_size=(12, 20), mode="L", manifest=protocol.split.to_json(),
+                                         progress=False)
+    assert again.input_shape == (12, 20, 1) and again.split.files == protocol.split.files
+
+
+def test_from_folder_refuses_a_folder_with_one_usable_class(tmp_path):
+    root = _image_folder(tmp_path / "few", {"a": 5, "b": 2})
+    with pytest.warns(UserWarning), pytest.raises(ValueError, match="few.*at least 2 classes"):
+        LongTailProtocol.from_folder(root, image_size=16, progress=False)
+    with pytest.raises(FileNotFoundError, match="missing"):
+        LongTailProtocol.from_folder(tmp_path / "missing", progress=False)
+
+
+def test_arrays_protocol_keeps_the_fashion_mnist_shape_and_its_oracle():
+    protocol = _tiny_protocol()
+    assert protocol.input_shape == (28, 28, 1) and protocol.has_oracle and protocol.dataset is None
+    assert protocol.build_model()().input_shape == (None, 28, 28, 1)
+
+
+def test_from_folder_trains_like_the_same_arrays_given_directly(tmp_path, fashion):
+    """Fashion-MNIST written to PNGs (3 classes, 1200/200/40) and read back trains as the arrays do."""
+    from PIL import Image
+
+    root = tmp_path / "fashion"
+    originals = {}
+    for label, n in zip((0, 1, 8), (1200, 200, 40), strict=True):
+        (root / fashion.class_names[label]).mkdir(parents=True)
+        for i, index in enumerate(np.flatnonzero(fashion.y_train == label)[:n]):
+            relative = f"{fashion.class_names[label]}/{i:04d}.png"
+            Image.fromarray(fashion.x_train[index]).save(root / relative)
+            originals[relative] = fashion.x_train[index]
+    settings = Settings(epochs=8, width=16, feature_dim=64)
+    folder = LongTailProtocol.from_folder(root, image_size=28, settings=settings, mode="L", progress=False)
+    assert folder.input_shape == (28, 28, 1)
+    order = {split: [row["path"] for row in folder.manifest[folder.manifest["split"] == split].to_dict("records")]
+             for split in ("train", "val", "test")}
+    relative = {split: [p.split("/fashion/", 1)[1] for p in paths] for split, paths in order.items()}
+    arrays = {split: np.stack([originals[p] for p in paths]) for split, paths in relative.items()}
+    np.testing.assert_array_equal(arrays["test"], folder.x_test[..., 0])  # PNG round trip, no resampling
+    direct = LongTailProtocol(arrays["train"], folder.y_train, arrays["val"], folder.y_val, arrays["test"],
+                              folder.y_test, folder.counts, folder.class_names, settings, arrays["train"][:0],
+                              folder.y_train[:0])
+    scores = [protocol.train("ce", protocol.train_dataset(), loss=protocol.ce_loss(), cache=False)
+              .summary["balanced_accuracy"] for protocol in (folder, direct)]
+    assert abs(scores[0] - scores[1]) <= 0.02, scores

@@ -256,3 +256,35 @@ def test_image_folder_checks_arguments_before_reading(tmp_path, kwargs, name):
 def test_image_folder_refuses_a_path_that_is_not_a_path():
     with pytest.raises(TypeError, match="path"):
         image_folder.load_image_folder(None)
+
+
+def _wide_red_folder(root):
+    """One 40x20 (width x height) red image on a white background folder."""
+    (root / "a").mkdir()
+    Image.new("RGB", (40, 20), (255, 0, 0)).save(root / "a" / "wide.png")
+    return root
+
+
+def test_image_folder_pads_by_default_keeping_the_aspect_ratio(tmp_path):
+    folder = image_folder.load_image_folder(_wide_red_folder(tmp_path), size=(20, 20), progress=False,
+                                            background=(0, 0, 255))
+    image = folder.images[0]
+    assert image.shape == (20, 20, 3)
+    np.testing.assert_array_equal(image[10, 10], [255, 0, 0])  # the image in the middle band
+    np.testing.assert_array_equal(image[0, 10], [0, 0, 255])  # letterbox in the background colour
+    np.testing.assert_array_equal(image[19, 10], [0, 0, 255])
+    assert (image[:, :, 0] == 255).sum() == 20 * 10
+
+
+def test_image_folder_crops_the_centre_or_stretches(tmp_path):
+    root = _wide_red_folder(tmp_path)
+    with Image.open(root / "a" / "wide.png") as wide:
+        pattern = np.asarray(wide).copy()
+    pattern[:, :10] = (0, 255, 0)  # a green left quarter, cut away by a centre crop
+    Image.fromarray(pattern).save(root / "a" / "wide.png")
+    crop = image_folder.load_image_folder(root, size=(20, 20), resize="crop", progress=False).images[0]
+    assert crop.shape == (20, 20, 3) and (crop[:, :, 1] > 128).sum() == 0
+    stretch = image_folder.load_image_folder(root, size=(20, 20), resize="stretch", progress=False).images[0]
+    assert (stretch[:, :4, 1] > 128).all()  # squeezed: the green quarter stays at the left
+    with pytest.raises(ValueError, match="resize"):
+        image_folder.load_image_folder(root, size=(20, 20), resize="squash", progress=False)

@@ -27,12 +27,18 @@ from cvhelpers.validation import check_positive_int
 
 __all__ = [
     "IMAGE_EXTENSIONS",
+    "RESIZE_MODES",
     "ImageFolder",
     "load_image_folder",
 ]
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff")
 _MODES = (None, "RGB", "RGBA", "L")
+#: How :func:`load_image_folder` fits an image into ``size``: ``"pad"``
+#: letterboxes (aspect ratio kept, borders in the background colour),
+#: ``"crop"`` scales the short side to fit and cuts the centre, ``"stretch"``
+#: resizes both sides independently (distorts shapes).
+RESIZE_MODES = ("pad", "crop", "stretch")
 # Modes with more than 8 bits per pixel, and the value that maps to 255.
 _WIDE_MODES = {"F": 1.0, "I": 65535.0, "I;16": 65535.0, "I;16B": 65535.0, "I;16L": 65535.0, "I;16N": 65535.0}
 
@@ -129,6 +135,7 @@ def load_image_folder(
     background=(255, 255, 255),
     max_pixels: int = 89_478_485,
     progress: bool = True,
+    resize: str = "pad",
 ) -> ImageFolder:
     """Load a folder of images with one subfolder per class.
 
@@ -155,8 +162,9 @@ def load_image_folder(
     path : path-like
         The folder; each subfolder is a class.
     size : (height, width), optional
-        Resize every image to this size and stack them into one array.
-        Without it, images keep their own sizes and are returned as a list.
+        Resize every image to this size (see ``resize``) and stack them into
+        one array of shape (n, height, width, c). Without it, images keep
+        their own sizes and are returned as a list.
     mode : {"RGB", "RGBA", "L", None}, default="RGB"
         Colour mode of the returned arrays. ``None`` keeps L, LA, RGB or RGBA
         as stored (other modes become RGB).
@@ -170,6 +178,15 @@ def load_image_folder(
         only; it is restored afterwards.
     progress : bool, default=True
         Show a progress bar.
+    resize : {"pad", "crop", "stretch"}, default="pad"
+        How an image whose aspect ratio differs from ``size`` is fitted
+        (bilinear resampling in every case): ``"pad"`` scales it to fit
+        inside ``size`` keeping its aspect ratio and fills the borders with
+        ``background`` (letterbox; transparent for "RGBA"); ``"crop"``
+        scales its short side to fit and keeps the centre; ``"stretch"``
+        resizes width and height independently, which distorts shapes.
+        Ignored without ``size``. Notebook 01 loads without ``size``, so
+        this default does not change it.
 
     Returns
     -------
@@ -186,13 +203,16 @@ def load_image_folder(
         If ``path`` is not a path.
     ValueError
         If the folder has no class subfolders, no files, or no readable
-        image; or on a bad ``mode``, ``size``, ``background`` or ``max_pixels``.
+        image; or on a bad ``mode``, ``size``, ``background``, ``max_pixels``
+        or ``resize``.
     """
     import pandas as pd
 
     from cvhelpers.progress import progress_bar
 
     size, background, max_pixels = _check_arguments(path, size, mode, background, max_pixels)
+    if resize not in RESIZE_MODES:
+        raise ValueError(f"resize must be one of {RESIZE_MODES}, got {resize!r}")
     root = Path(path)
     if not root.exists():
         raise FileNotFoundError(f"image folder not found: {root}")
@@ -218,7 +238,7 @@ def load_image_folder(
     rows, images, labels = [], [], []
     with _pillow_pixel_limit(max_pixels):
         for file, label in progress_bar(files, desc=f"loading {root.name}", disable=not progress, unit="file"):
-            row, array = _load_file(file, class_names[label], size, mode, background, max_pixels)
+            row, array = _load_file(file, class_names[label], size, mode, background, max_pixels, resize)
             if array is not None:
                 images.append(array)
                 labels.append(label)
@@ -328,7 +348,7 @@ def _problem_row(path, class_name: str, reason: str) -> dict:
     }
 
 
-def _load_file(file: Path, class_name: str, size, mode, background, max_pixels) -> tuple:
+def _load_file(file: Path, class_name: str, size, mode, background, max_pixels, resize="pad") -> tuple:
     """``(manifest row, uint8 array)`` for one file; the array is None when it is skipped."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -348,10 +368,7 @@ def _load_file(file: Path, class_name: str, size, mode, background, max_pixels) 
                 image = ImageOps.exif_transpose(image)
                 array = _to_uint8_array(image, mode, background)
         if size is not None:
-            resized = Image.fromarray(array.squeeze(-1) if array.shape[-1] == 1 else array)
-            resized = resized.resize((size[1], size[0]), Image.Resampling.BILINEAR)
-            array = np.asarray(resized, dtype=np.uint8)
-            array = array[..., None] if array.ndim == 2 else array
+            array = _fit_to_size(array, size, resize, background)
     except _Skip as skip:
         row["reason"] = str(skip)
     except UnidentifiedImageError:
@@ -364,6 +381,31 @@ def _load_file(file: Path, class_name: str, size, mode, background, max_pixels) 
         row["status"] = "ok"
         return row, array
     return row, None
+
+
+def _fit_to_size(array, size, resize: str, background) -> np.ndarray:
+    """``array`` (h, w, c) uint8 resized to ``size`` (height, width) by ``resize``: (height, width, c) uint8."""
+    from PIL import Image
+
+    image = Image.fromarray(array.squeeze(-1) if array.shape[-1] == 1 else array)
+    height, width = size
+    if resize == "stretch":
+        image = image.resize((width, height), Image.Resampling.BILINEAR)
+    else:
+        pick = min if resize == "pad" else max
+        scale = pick(height / image.height, width / image.width)
+        scaled = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        image = image.resize(scaled, Image.Resampling.BILINEAR)
+        left, top = (scaled[0] - width) // 2, (scaled[1] - height) // 2
+        if resize == "crop":
+            image = image.crop((left, top, left + width, top + height))
+        else:
+            fill = tuple(background) + (0,) if image.mode == "RGBA" else tuple(background)
+            canvas = Image.new("RGBA" if image.mode == "RGBA" else "RGB", (width, height), fill).convert(image.mode)
+            canvas.paste(image, (-left, -top))
+            image = canvas
+    out = np.asarray(image, dtype=np.uint8)
+    return out[..., None] if out.ndim == 2 else out
 
 
 def _read_error_reason(error: Exception) -> str:
