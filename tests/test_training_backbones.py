@@ -47,7 +47,7 @@ def test_mobilenet_builds_gray_and_small_images_upscaled_inside():
     assert model.get_layer("classifier").units == 3
     assert encoder.get_layer("upscale").output.shape[1:3] == (32, 32)
     assert encoder.get_layer("gray_to_rgb").output.shape[-1] == 3
-    logits = model.predict(_images(2, (28, 28, 1)), verbose=0)
+    logits = model(_images(2, (28, 28, 1))).numpy()
     assert logits.shape == (2, 3) and np.isfinite(logits).all()
 
 
@@ -134,6 +134,8 @@ def test_backbone_result_model_is_the_better_phase():
     assert BackboneResult(result(0.8, "frozen"), result(0.8, "tuned")).model == "tuned"
     assert BackboneResult(result(0.8, "frozen")).model == "frozen"
     assert BackboneResult(result(0.8, "frozen"), result(0.8, "tuned")).seconds == 2.0
+    frozen = result(0.9, "frozen")
+    assert BackboneResult(frozen, result(0.8, "tuned")).best is frozen
 
 
 def _weights_file(name, folder: Path, seed: int) -> tuple[Path, list]:
@@ -175,7 +177,7 @@ def server(monkeypatch, tmp_path):
             pass
 
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(served)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(None, httpd.serve_forever, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{httpd.server_port}"
@@ -198,21 +200,17 @@ def test_imagenet_weights_are_downloaded_cached_loaded_and_reload_safely(server,
     assert capsys.readouterr().out == ""
     assert _all_equal(encoder_of(model).get_layer(MOBILENET).get_weights(), served)
     assert (cache / "models" / path.name).read_bytes() == path.read_bytes()
-    random = backbone_classifier(MOBILENET, (28, 28, 1), 3, weights=None, seed=0)
-    assert not _all_equal(encoder_of(random).get_weights(), served)
-    assert _all_equal(random.get_layer("classifier").get_weights(), model.get_layer("classifier").get_weights())
 
     # once cached, no network is needed
     _serve_as(monkeypatch, MOBILENET, _closed_port_url(), path)
-    again = backbone_classifier(MOBILENET, (64, 64, 3), 2, cache_dir=cache)
+    assert backbones.imagenet_weights(MOBILENET, cache) == str(cache / "models" / path.name)
     assert capsys.readouterr().out == ""
-    assert _all_equal(encoder_of(again).get_layer(MOBILENET).get_weights(), served)
 
     x = _images(3, (28, 28, 1))
-    expected = model.predict(x, verbose=0)
+    expected = model(x).numpy()
     model.save(tmp_path / "pretrained.keras")
     reloaded = keras.models.load_model(tmp_path / "pretrained.keras", safe_mode=True)
-    assert_allclose(reloaded.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
+    assert_allclose(reloaded(x).numpy(), expected, rtol=1e-5, atol=1e-6)
     # frozen, the encoder's BatchNormalization runs in inference mode even in a training step
     encoder_of(reloaded).trainable = False
     batch = tf.constant(x)
@@ -229,18 +227,20 @@ def test_efficientnet_weights_get_the_normalization_keras_gives_them(server, mon
     assert sum(not np.array_equal(a, b) for a, b in zip(loaded, served, strict=True)) == 1  # the variance only
     # keras.applications divides by sqrt(std) once more after the layer: here folded into its variance
     x = _images(2, (32, 32, 3))
-    normalized = keras.Model(application.inputs, normalization.output).predict(x * 255, verbose=0)
+    normalized = keras.Model(application.inputs, normalization.output)(x * 255).numpy()
     mean, std = np.array([0.485, 0.456, 0.406]), np.array([0.229, 0.224, 0.225])
     assert_allclose(normalized, (x - mean) / np.sqrt(std) / np.sqrt(std), rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("failure", ["no server", "a corrupted file"])
 def test_a_failed_download_falls_back_to_random_weights_with_one_line(failure, server, monkeypatch, capsys, tmp_path):
-    path, _ = _weights_file(MOBILENET, tmp_path / "served", seed=1)
+    name = _file_name(MOBILENET)
     if failure == "no server":
-        _serve_as(monkeypatch, MOBILENET, _closed_port_url(), path)
-    else:
-        monkeypatch.setitem(backbones._IMAGENET_WEIGHTS, MOBILENET, (f"{server}/{path.name}", "0" * 32))
+        url = _closed_port_url()
+    else:  # served, but not the file the hash names
+        (tmp_path / "served" / name).write_bytes(b"not the weights")
+        url = server
+    monkeypatch.setitem(backbones._IMAGENET_WEIGHTS, MOBILENET, (f"{url}/{name}", "0" * 32))
     model = backbone_classifier(MOBILENET, (28, 28, 1), 3, seed=0, cache_dir=tmp_path / "keras")
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 1 and lines[0].startswith(FALLBACK), lines
@@ -249,11 +249,9 @@ def test_a_failed_download_falls_back_to_random_weights_with_one_line(failure, s
     random = backbone_classifier(MOBILENET, (28, 28, 1), 3, weights=None, seed=0)
     assert _all_equal(model.get_weights(), random.get_weights())
 
-    if failure == "no server":
-        x = _images(2, (28, 28, 1))
-        model.save(tmp_path / "random.keras")
-        reloaded = keras.models.load_model(tmp_path / "random.keras", safe_mode=True)
-        assert_allclose(reloaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    assert backbones.imagenet_weights(MOBILENET, tmp_path / "keras", fallback="using the small CNN") is None
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(FALLBACK) and lines[0].endswith("); using the small CNN"), lines
 
 
 def test_the_weights_files_are_those_keras_applications_downloads():

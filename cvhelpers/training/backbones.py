@@ -161,8 +161,7 @@ def backbone_classifier(
     check_positive_int(num_classes, "num_classes", smallest=2)
     check_seed(seed, optional=True)
     min_side = check_positive_int(min_side, "min_side", smallest=MIN_SIDE)
-    if cache_dir is not None and not isinstance(cache_dir, (str, os.PathLike)):
-        raise TypeError(f"cache_dir must be a path or None, got {type(cache_dir).__name__}")
+    _check_cache_dir(cache_dir)
     shape = _check_input_shape(input_shape)
     if name == "small_cnn":
         return small_cnn(shape, num_classes, seed=seed)
@@ -172,6 +171,11 @@ def backbone_classifier(
     inputs = keras.Input(shape=shape, name="images")
     logits = classifier_head(num_classes, seed)(encoder(inputs))
     return keras.Model(inputs, logits, name=name)
+
+
+def _check_cache_dir(cache_dir) -> None:
+    if cache_dir is not None and not isinstance(cache_dir, (str, os.PathLike)):
+        raise TypeError(f"cache_dir must be a path or None, got {type(cache_dir).__name__}")
 
 
 def _check_input_shape(input_shape) -> tuple[int, int, int]:
@@ -204,7 +208,7 @@ def _application_encoder(name: str, input_shape: tuple[int, int, int], min_side:
     return keras.Model(inputs, application(x), name="encoder")
 
 
-def imagenet_weights(name: str, cache_dir=None) -> str | None:
+def imagenet_weights(name: str, cache_dir=None, *, fallback: str = "training from random initialisation") -> str | None:
     """The path of the backbone's ImageNet weights file, downloaded once into Keras's cache; None offline.
 
     Parameters
@@ -214,6 +218,9 @@ def imagenet_weights(name: str, cache_dir=None) -> str | None:
         Keras's cache folder; default ``~/.keras`` (or ``$KERAS_HOME``). The
         file goes to its ``models`` subfolder, where ``keras.applications``
         looks too.
+    fallback : str, default="training from random initialisation"
+        What the caller does without the weights: the end of the printed
+        line.
 
     Returns
     -------
@@ -225,10 +232,18 @@ def imagenet_weights(name: str, cache_dir=None) -> str | None:
     ------
     ValueError
         When ``name`` is not a backbone with ImageNet weights.
+    TypeError
+        When ``fallback`` is not a str or ``cache_dir`` neither a path nor
+        ``None``.
     """
     if name not in _IMAGENET_WEIGHTS:
         raise ValueError(f"name must be one of {tuple(_IMAGENET_WEIGHTS)}, got {name!r}")
+    if not isinstance(fallback, str):
+        raise TypeError(f"fallback must be a str, got {type(fallback).__name__}")
+    _check_cache_dir(cache_dir)
     origin, md5 = _IMAGENET_WEIGHTS[name]
+    if cache_dir is not None:  # get_file writes to /tmp/.keras instead when the folder is missing
+        os.makedirs(cache_dir, exist_ok=True)
     interactive = keras.utils.is_interactive_logging_enabled()
     keras.utils.disable_interactive_logging()  # get_file's "Downloading data from ..." would be a second line
     try:
@@ -236,7 +251,7 @@ def imagenet_weights(name: str, cache_dir=None) -> str | None:
                                     cache_dir=None if cache_dir is None else str(cache_dir))
     except Exception as error:  # get_file raises a bare Exception when the download fails
         reason = " ".join(str(error).split()) or type(error).__name__
-        print(f"{name}: ImageNet weights could not be downloaded ({reason}); training from random initialisation")
+        print(f"{name}: ImageNet weights could not be downloaded ({reason}); {fallback}")
         return None
     finally:
         if interactive:
@@ -285,11 +300,16 @@ class BackboneResult:
             raise TypeError(f"fine_tuned must be a FitResult or None, got {type(self.fine_tuned).__name__}")
 
     @property
-    def model(self) -> keras.Model:
+    def best(self) -> FitResult:
         """The phase with the higher best validation balanced accuracy (phase 2 on a tie)."""
         if self.fine_tuned is None or _best_score(self.frozen) > _best_score(self.fine_tuned):
-            return self.frozen.model
-        return self.fine_tuned.model
+            return self.frozen
+        return self.fine_tuned
+
+    @property
+    def model(self) -> keras.Model:
+        """The model of :attr:`best`."""
+        return self.best.model
 
     @property
     def seconds(self) -> float:
