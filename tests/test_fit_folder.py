@@ -8,6 +8,7 @@ class of 2 images that must be refused; images at 32x32 and one epoch.
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -136,3 +137,28 @@ def test_fit_folder_refuses_bad_arguments_before_training(tmp_path):
         ff.fit_folder(tmp_path, tmp_path.parent / "elsewhere", backbone="resnet")
     with pytest.raises(ValueError, match="out"):
         ff.check_out_dir(tmp_path, tmp_path / "inside")
+
+
+def test_a_pretrained_backbone_runs_offline_from_random_weights_with_one_line(tmp_path, monkeypatch, capsys):
+    from cvhelpers.training import backbones
+
+    data = tmp_path / "three"
+    for name in ("animals", "food", "town"):
+        (data / name).mkdir(parents=True)
+        for png in sorted((STAMPS / name).rglob("*.png"))[:12]:
+            shutil.copyfile(png, data / name / png.name)
+    monkeypatch.setenv("CVLAB_MODEL_CACHE", str(tmp_path / "models"))
+    with socket.socket() as sock:  # a port nobody listens on: the download fails as it does offline
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    _, digest = backbones._IMAGENET_WEIGHTS["mobilenet_v3_small"]
+    monkeypatch.setitem(backbones._IMAGENET_WEIGHTS, "mobilenet_v3_small",
+                        (f"http://127.0.0.1:{closed}/mobilenet.h5", digest))
+    out = tmp_path / "out"
+    assert main([str(data), "--out", str(out), "--epochs", "1", "--image-size", "32", "--no-progress",
+                 "--backbone", "mobilenet_v3_small"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.count("ImageNet weights could not be downloaded") == 1, printed
+    model = keras.models.load_model(out / "model.keras", safe_mode=True)
+    assert model.get_layer("encoder").get_layer("mobilenet_v3_small") is not None
+    assert model.output_shape == (None, 3)

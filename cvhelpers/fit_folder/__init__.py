@@ -27,8 +27,8 @@ __all__ = ["BACKBONES", "METHODS", "fit_folder", "check_out_dir"]
 #: The methods compared, in the order they run.
 CE, RECIPE, POSTHOC = "cross-entropy", "long-tail recipe", "post-hoc logit adjustment"
 METHODS = (CE, RECIPE, POSTHOC)
-#: Model builders ``fit_folder(backbone=...)`` accepts.
-BACKBONES = ("small_cnn",)
+#: Model builders ``fit_folder(backbone=...)`` accepts (:data:`cvhelpers.training.backbones.BACKBONES`).
+BACKBONES = ("small_cnn", "mobilenet_v3_small", "efficientnet_b0")
 _STAGES = ("load and split", "data summary", CE, RECIPE, POSTHOC, "report")
 
 
@@ -99,8 +99,15 @@ def fit_folder(data_dir, out=None, *, epochs: int = 8, image_size: int = 64, see
         Of the split and every training.
     progress : bool, default=True
         One bar over the stages (and Keras's per training).
-    backbone : {"small_cnn"}, default="small_cnn"
-        The model builder (:data:`BACKBONES`).
+    backbone : {"small_cnn", "mobilenet_v3_small", "efficientnet_b0"}, default="small_cnn"
+        The network (:func:`cvhelpers.training.backbone_classifier`).
+        ``"small_cnn"`` is the course's CNN, trained from scratch. A Keras
+        application starts from its ImageNet weights when they download (else
+        from random initialisation, with one line that says so); its
+        cross-entropy baseline trains the classifier on the frozen encoder
+        for half the epochs, then fine-tunes all of it
+        (:func:`cvhelpers.training.fit_backbone`), and the recipe starts
+        from the same weights.
     cache : bool, default=True
         Reuse models trained earlier on the same data (:mod:`cvhelpers.cache`).
 
@@ -191,11 +198,18 @@ def _save_model(model, path: Path) -> None:
 def _model_builder(protocol, backbone: str, seed: int):
     """A function returning a fresh, uncompiled model with ``"encoder"`` and ``"classifier"`` layers.
 
-    Only ``"small_cnn"`` (:meth:`LongTailProtocol.build_model`) for now; another backbone plugs in here.
+    For a Keras application the ImageNet weights are looked up once here, so a
+    missing download is said once, not at every build.
     """
+    from cvhelpers import training
+
     if backbone == "small_cnn":
         return protocol.build_model(seed)
-    raise ValueError(f"backbone must be one of {BACKBONES}, got {backbone!r}")
+    if backbone not in BACKBONES:
+        raise ValueError(f"backbone must be one of {BACKBONES}, got {backbone!r}")
+    weights = "imagenet" if training.backbones.imagenet_weights(backbone) is not None else None
+    return lambda: training.backbone_classifier(backbone, protocol.input_shape, protocol.num_classes,
+                                                weights=weights, seed=seed)
 
 
 def _train_methods(protocol, backbone, seed, progress, cache, bar):
@@ -211,8 +225,16 @@ def _train_methods(protocol, backbone, seed, progress, cache, bar):
     results, models, seconds = {}, {}, {}
     _stage(bar, CE)
     started = time.perf_counter()
-    results[CE] = protocol.train(CE, protocol.train_dataset(), loss=protocol.ce_loss(), cache=cache,
-                                 build_model=build)
+    if backbone == "small_cnn":
+        results[CE] = protocol.train(CE, protocol.train_dataset(), loss=protocol.ce_loss(), cache=cache,
+                                     build_model=build)
+    else:
+        frozen = max(1, settings.epochs // 2)
+        fitted = training.fit_backbone(
+            build, protocol.train_dataset(), protocol.validation_dataset(), num_classes=protocol.num_classes,
+            frozen_epochs=frozen, fine_tune_epochs=settings.epochs - frozen, learning_rate=settings.learning_rate,
+            seed=seed, cache=cache, progress=progress and CE)
+        results[CE] = protocol.evaluate_fit(CE, fitted.best, fitted.seconds)
     models[CE] = results[CE].fit.model
     seconds[CE] = time.perf_counter() - started
     bar.update()

@@ -1,4 +1,4 @@
-"""``python -m cvhelpers.fit_folder DATA_DIR [--out DIR] [--epochs N] [--image-size N] [--seed N]``.
+"""``python -m cvhelpers.fit_folder DATA_DIR [--out DIR] [--epochs N] [--image-size N] [--seed N] [--backbone NAME]``.
 
 Runs :func:`cvhelpers.fit_folder.fit_folder`. A bad folder or argument exits
 with status 2 and one line naming the argument, no traceback.
@@ -13,6 +13,8 @@ __all__ = ["main"]
 
 
 def _parser() -> argparse.ArgumentParser:
+    from cvhelpers.fit_folder import BACKBONES
+
     parser = argparse.ArgumentParser(
         prog="python -m cvhelpers.fit_folder",
         description="Compare cross-entropy, the course's long-tail recipe and post-hoc logit adjustment on a "
@@ -22,6 +24,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--epochs", type=int, default=8, help="training epochs (default 8)")
     parser.add_argument("--image-size", type=int, default=64, help="images are letterboxed to this square size")
     parser.add_argument("--seed", type=int, default=0, help="seed of the split and the training (default 0)")
+    parser.add_argument("--backbone", default="small_cnn", choices=BACKBONES,
+                        help="small_cnn (default, from scratch) or a Keras application, from its ImageNet weights "
+                             "when they download")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     return parser
 
@@ -45,7 +50,7 @@ def main(argv=None) -> int:
     try:
         result = fit_folder(arguments.data_dir, arguments.out, epochs=arguments.epochs,
                             image_size=arguments.image_size, seed=arguments.seed,
-                            progress=not arguments.no_progress)
+                            progress=not arguments.no_progress, backbone=arguments.backbone)
     except (FileNotFoundError, NotADirectoryError, ValueError) as error:
         parser.exit(2, f"{parser.prog}: error: DATA_DIR {arguments.data_dir!r}: {error}\n")
     best = result["report"]["methods"][result["best"]]["test"]
