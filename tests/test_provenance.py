@@ -66,3 +66,12 @@ def test_a_folder_identity_changes_with_its_files_and_ignores_hidden_ones(tmp_pa
     (tmp_path / "my images" / "dog" / "b.png").write_bytes(b"xy")
     assert prov.dataset_identity(tmp_path / "my images") != first
     assert prov.dataset_identity(tmp_path / "missing")["manifest_sha256"] is None
+
+
+def test_a_report_that_names_its_data_keeps_it_in_its_provenance(tmp_path, monkeypatch):
+    monkeypatch.delenv("CVLAB_DATA_DIR", raising=False)
+    folder = {"name": "stamps", "manifest_sha256": "ab" * 32}
+    saved = json.loads(results.save_report(tmp_path / "fit.json", {"dataset": folder, "best": "ce"}).read_text())
+    assert saved["_provenance"]["dataset"] == folder
+    plain = json.loads(results.save_report(tmp_path / "bench.json", {"ratio": 1.0}).read_text())
+    assert plain["_provenance"]["dataset"]["name"] == "fashion-mnist-lt"

@@ -96,7 +96,10 @@ def save_report(path, report: dict) -> Path:
     report : dict
         JSON-able values (:func:`to_jsonable` converts NumPy and pandas
         values); ``"_provenance"`` (:func:`cvhelpers.course.provenance.provenance`:
-        commit, machine, versions) is added.
+        commit, machine, versions) is added. A report that names its own
+        data under ``"dataset"`` (a dict, e.g. a folder's name and manifest
+        hash) keeps that as the provenance's dataset, in place of the one
+        the environment implies.
 
     Returns
     -------
@@ -106,7 +109,10 @@ def save_report(path, report: dict) -> Path:
         raise TypeError(f"report must be a dict, got {type(report).__name__}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {**to_jsonable(report), "_provenance": provenance()}
+    origin = provenance()
+    if isinstance(report.get("dataset"), dict):
+        origin["dataset"] = to_jsonable(report["dataset"])
+    payload = {**to_jsonable(report), "_provenance": origin}
     return atomic_write_text(path, json.dumps(payload, indent=2) + "\n")
 
 
