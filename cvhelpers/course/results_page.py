@@ -114,13 +114,15 @@ def render_page(records_dir, run_times_path=None, bench_dir=None) -> str:
         "Contents: [the data](#the-data) · [every method side by side](#every-method-side-by-side) · "
         "[one-shot learning](#one-shot-learning) · [course run times](#course-run-times) · "
         "[augmentation throughput](#augmentation-throughput) · "
-        "[long-tail methods over three seeds](#long-tail-methods-over-three-seeds)",
+        "[long-tail methods over three seeds](#long-tail-methods-over-three-seeds) · "
+        "[your own images](#your-own-images)",
         *_data_section(records),
         *_methods_section(records),
         *_one_shot_section(records.get("07_siamese_one_shot")),
         *_times_section(times, records),
         *_throughput_section(bench.get("augment_throughput")),
         *_long_tail_section(bench),
+        *_folder_section(bench),
     ]
     return "\n\n".join(sections) + "\n"
 
@@ -299,6 +301,40 @@ def _long_tail_section(bench: dict) -> list:
         out.append(f"Best: {report.get('best')}. The bar (at least 80 % of the gap and 4 points over cross-entropy, "
                    f"on average): {'met' if report.get('bar_met') else 'not met'}.")
         out.append(f"*{tables.provenance_line([report], report.get('profile'), seeds)}*")
+    return out
+
+
+def _folder_section(bench: dict) -> list:
+    """``python -m cvhelpers.fit_folder`` runs (``fit_folder_<name>.json``), one table per folder."""
+    out = ["## Your own images"]
+    runs = sorted(name for name in bench if name.startswith("fit_folder_"))
+    if not runs:
+        return out + [_missing("`python -m cvhelpers.fit_folder` runs the methods on a folder of images",
+                               "python -m cvhelpers.fit_folder DATA_DIR --out build/bench/fit_folder_NAME")]
+    for name in runs:
+        report = bench[name]
+        settings, dataset = report.get("settings") or {}, report.get("dataset") or {}
+        counts = report.get("split_counts") or {}
+        sizes = ", ".join(f"{tables.number(sum((counts.get(split) or {}).values()))} {split}"
+                          for split in ("train", "val", "test"))
+        out.append(f"### `{dataset.get('name')}`: {len(report.get('class_names') or [])} classes ({sizes}), "
+                   f"{settings.get('image_size')} px, {settings.get('epochs')} epochs, {settings.get('backbone')}")
+        rows = []
+        for method, row in (report.get("methods") or {}).items():
+            test = row.get("test") or {}
+            change = row.get("balanced_accuracy_change_vs_ce")
+            rows.append([method, tables.number(test.get("balanced_accuracy")),
+                         "—" if not change else f"{change * 100:+.1f} points",
+                         f"{test.get('worst_class')} {tables.number(test.get('worst_recall'))}",
+                         tables.number(row.get("validation_balanced_accuracy")), tables.whole(row.get("seconds"))])
+        out.append(tables.md_table(["method", "test balanced accuracy", "vs cross-entropy", "worst class (recall)",
+                                    "validation balanced accuracy", "seconds"], rows, "lrrrrr"))
+        refused = report.get("refused_classes") or {}
+        out.append(f"Best on validation: {report.get('best')}. Classes refused (under 3 images): "
+                   f"{', '.join(f'{k} ({v})' for k, v in refused.items()) or 'none'}. Files skipped: "
+                   f"{tables.number(report.get('files_skipped'))}. No oracle exists on a folder, so there is no "
+                   "gap closed.")
+        out.append(f"*{tables.provenance_line([report], seeds=[settings.get('seed')])}*")
     return out
 
 
