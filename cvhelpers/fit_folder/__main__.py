@@ -60,4 +60,7 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up log is noise to a user
     sys.exit(main())
