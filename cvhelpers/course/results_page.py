@@ -329,6 +329,10 @@ def _folder_section(bench: dict) -> list:
                          tables.number(row.get("validation_balanced_accuracy")), tables.whole(row.get("seconds"))])
         out.append(tables.md_table(["method", "test balanced accuracy", "vs cross-entropy", "worst class (recall)",
                                     "validation balanced accuracy", "seconds"], rows, "lrrrrr"))
+        small = sum(1 for n in (counts.get("test") or {}).values() if n < 5)
+        if small:
+            out.append(f"{small} of {len(counts.get('test') or {})} classes have fewer than 5 test images: one image "
+                       "moves their recall by 20 points or more, so these numbers vary from run to run.")
         refused = report.get("refused_classes") or {}
         out.append(f"Best on validation: {report.get('best')}. Classes refused (under 3 images): "
                    f"{', '.join(f'{k} ({v})' for k, v in refused.items()) or 'none'}. Files skipped: "
