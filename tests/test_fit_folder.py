@@ -109,6 +109,8 @@ def test_nothing_is_written_in_the_data_folder(run):
     ("out inside DATA_DIR", ["{data}", "--out", "{data}/report"], "out"),
     ("zero epochs", ["{data}", "--epochs", "0"], "--epochs"),
     ("small image size", ["{data}", "--image-size", "2"], "--image-size"),
+    ("image size below the small CNN's 16", ["{data}", "--image-size", "12"], "--image-size"),
+    ("a class folder with no images", ["{data}", "--out", "{missing}", "--no-progress"], "no files"),
 ])
 def test_the_command_refuses_bad_arguments_naming_them(tmp_path, capsys, case, arguments, named):
     data = tmp_path / "data"

@@ -129,17 +129,23 @@ def fit_folder(data_dir, out=None, *, epochs: int = 8, image_size: int = 64, see
 
     folder = check_out_dir(data_dir, out)
     epochs = check_positive_int(epochs, "epochs")
-    image_size = check_positive_int(image_size, "image_size", smallest=8)
+    if backbone not in BACKBONES:
+        raise ValueError(f"backbone must be one of {BACKBONES}, got {backbone!r}")
+    # the small CNN's two pooling blocks need 16 pixels a side; the Keras applications upscale small images
+    image_size = check_positive_int(image_size, "image_size", smallest=_smallest_image(backbone))
     seed = check_seed(seed)
     check_bool(progress, "progress")
     check_bool(cache, "cache")
-    if backbone not in BACKBONES:
-        raise ValueError(f"backbone must be one of {BACKBONES}, got {backbone!r}")
     bar = progress_bar(total=len(_STAGES), desc="fit_folder", unit="stage", disable=not progress)
     try:
         return _run(Path(data_dir), folder, epochs, image_size, seed, progress, backbone, cache, bar)
     finally:
         bar.close()
+
+
+def _smallest_image(backbone: str) -> int:
+    """The smallest ``image_size`` a backbone takes: 16 for the small CNN, 8 for a Keras application."""
+    return 16 if backbone == "small_cnn" else 8
 
 
 def _stage(bar, name):

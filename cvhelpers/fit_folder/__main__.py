@@ -33,15 +33,17 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     """Parse ``argv`` (default ``sys.argv[1:]``), run, and return the exit status (0, or 2 on a user error)."""
-    from cvhelpers.fit_folder import check_out_dir, fit_folder
+    from cvhelpers.fit_folder import _smallest_image, check_out_dir, fit_folder
 
     parser = _parser()
     arguments = parser.parse_args(argv)
     try:
         if arguments.epochs < 1:
             raise ValueError(f"--epochs must be at least 1, got {arguments.epochs}")
-        if arguments.image_size < 8:
-            raise ValueError(f"--image-size must be at least 8, got {arguments.image_size}")
+        smallest = _smallest_image(arguments.backbone)
+        if arguments.image_size < smallest:
+            raise ValueError(f"--image-size must be at least {smallest} for --backbone {arguments.backbone}, "
+                             f"got {arguments.image_size}")
         if arguments.seed < 0:
             raise ValueError(f"--seed must be >= 0, got {arguments.seed}")
         check_out_dir(arguments.data_dir, arguments.out)
@@ -51,8 +53,10 @@ def main(argv=None) -> int:
         result = fit_folder(arguments.data_dir, arguments.out, epochs=arguments.epochs,
                             image_size=arguments.image_size, seed=arguments.seed,
                             progress=not arguments.no_progress, backbone=arguments.backbone)
-    except (FileNotFoundError, NotADirectoryError, ValueError) as error:
+    except (FileNotFoundError, NotADirectoryError) as error:
         parser.exit(2, f"{parser.prog}: error: DATA_DIR {arguments.data_dir!r}: {error}\n")
+    except ValueError as error:  # a folder that cannot be used (too few classes, a changed split): the message says why
+        parser.exit(2, f"{parser.prog}: error: {error}\n")
     best = result["report"]["methods"][result["best"]]["test"]
     print(f"best: {result['best']} (test balanced accuracy {best['balanced_accuracy']:.3f}, worst-class recall "
           f"{best['worst_recall']:.3f}); report: {result['out'] / 'report.html'}")
