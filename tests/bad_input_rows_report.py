@@ -43,7 +43,7 @@ ROWS = [
     Refused(PAGE + "render_page", "a file for the records folder", lambda f: f(_a_file()), NotADirectoryError,
             "records_dir"),
     Correct(PAGE + "render_page", "a missing records folder: nothing recorded yet", lambda f: f(_folder() / "none"),
-            lambda page: page.count("Not recorded here yet.") == 6),
+            lambda page: page.count("Not recorded here yet.") == 7),
     Refused(PAGE + "readme_block", "a number for the records folder", lambda f: f(3), TypeError, "records_dir"),
     Refused(PAGE + "update_readme", "a README without the markers", lambda f: f(_a_file("# title\n"), "x"),
             ValueError, "readme"),
