@@ -173,9 +173,9 @@ def _run(data_dir, folder, epochs, image_size, seed, progress, backbone, cache, 
     _stage(bar, _STAGES[1])
     summary = html.data_summary(protocol)
     bar.update()
-    results, models, seconds, tau = _train_methods(protocol, backbone, seed, progress, cache, bar)
+    results, models, seconds, tau, val_logits = _train_methods(protocol, backbone, seed, progress, cache, bar)
     timings.update(seconds)
-    validation = {name: _val_balanced_accuracy(protocol, model) for name, model in models.items()}
+    validation = {name: _balanced_accuracy(protocol.y_val, logits) for name, logits in val_logits.items()}
     best = max(METHODS, key=lambda name: (validation[name], -METHODS.index(name)))
 
     _stage(bar, _STAGES[-1])
@@ -219,9 +219,10 @@ def _model_builder(protocol, backbone: str, seed: int):
 
 
 def _train_methods(protocol, backbone, seed, progress, cache, bar):
-    """Cross-entropy, the recipe and post-hoc adjustment: ``(results, models, seconds, tau)``.
+    """Cross-entropy, the recipe and post-hoc adjustment: ``(results, models, seconds, tau, val_logits)``.
 
-    The first three by method; ``tau`` is the post-hoc adjustment's strength, chosen on the validation split.
+    ``results``, ``models``, ``seconds`` and ``val_logits`` (the validation split's logits, each predicted
+    once) by method; ``tau`` is the post-hoc adjustment's strength, chosen on the validation split.
     """
     from cvhelpers import metrics, training
     from cvhelpers.experiment import MethodResult
@@ -261,36 +262,38 @@ def _train_methods(protocol, backbone, seed, progress, cache, bar):
 
     _stage(bar, POSTHOC)
     started = time.perf_counter()
-    tau, _ = losses.choose_tau(metrics.predict_logits(models[CE], protocol.x_val), protocol.y_val, protocol.priors)
+    val_logits = {name: metrics.predict_logits(models[name], protocol.x_val) for name in (CE, RECIPE)}
+    tau, _ = losses.choose_tau(val_logits[CE], protocol.y_val, protocol.priors)
+    val_logits[POSTHOC] = losses.posthoc_logit_adjustment(val_logits[CE], protocol.priors, tau)
     models[POSTHOC] = _adjusted_model(models[CE], protocol.priors, tau)
     logits = losses.posthoc_logit_adjustment(results[CE].logits, protocol.priors, tau)
     seconds[POSTHOC] = time.perf_counter() - started
     results[POSTHOC] = MethodResult(POSTHOC, protocol.evaluate_logits(logits), results[CE].fit, seconds[POSTHOC],
                                     logits)
     bar.update()
-    return results, models, seconds, tau
+    return results, models, seconds, tau, val_logits
 
 
 def _adjusted_model(model, priors, tau: float):
-    """A copy of ``model`` whose classifier bias carries the post-hoc adjustment ``-tau * log(priors)``."""
-    import keras
+    """A copy of ``model`` whose classifier bias carries :func:`~cvhelpers.training.losses.posthoc_logit_adjustment`.
 
-    copy = keras.models.clone_model(model)
-    copy.set_weights(model.get_weights())
+    The adjustment adds the same vector to every row of logits, so it folds into the bias.
+    """
+    from cvhelpers import training
+    from cvhelpers.training import losses
+
+    copy = training.clone_with_weights(model)
     layer = copy.get_layer("classifier")
     kernel, bias = layer.get_weights()
-    shift = tau * np.log(np.asarray(priors, dtype=np.float64) / np.sum(priors))
-    layer.set_weights([kernel, (bias - shift).astype(bias.dtype)])
+    shift = losses.posthoc_logit_adjustment(np.zeros((1, len(bias))), priors, tau)[0]
+    layer.set_weights([kernel, (bias + shift).astype(bias.dtype)])
     return copy
 
 
-def _val_balanced_accuracy(protocol, model) -> float:
+def _balanced_accuracy(labels, logits) -> float:
     from sklearn.metrics import balanced_accuracy_score
 
-    from cvhelpers import metrics
-
-    predicted = metrics.predict_logits(model, protocol.x_val).argmax(1)
-    return float(balanced_accuracy_score(protocol.y_val, predicted))
+    return float(balanced_accuracy_score(labels, np.asarray(logits).argmax(1)))
 
 
 def _record(protocol, results, validation, best, timings, epochs, image_size, seed, backbone) -> dict:
