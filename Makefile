@@ -10,9 +10,13 @@ KERNEL_CONFIG := $(VENV)/etc/ipython/ipython_kernel_config.py
 BUILD  := build
 
 # Course knobs, e.g. `make run NOTEBOOKS="03 04" PROFILE=full SEED=1`.
+# DATA_DIR=~/my_images: the notebooks that take it (01 03 04 05 08) run on your folder, one subfolder
+# per class, into build/folders/<folder name>/; IMAGE_SIZE (default 64) is the side its images are padded to.
 NOTEBOOKS ?=
 PROFILE   ?= course
 SEED      ?= 0
+DATA_DIR  ?=
+IMAGE_SIZE ?=
 
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED ?= 0
@@ -39,7 +43,8 @@ data: $(STAMP)
 
 run: setup
 	$(BIN)/python -m cvhelpers.course.runner --build-dir $(BUILD) --profile $(PROFILE) --seed $(SEED) \
-		$(if $(NOTEBOOKS),--notebooks $(NOTEBOOKS))
+		$(if $(NOTEBOOKS),--notebooks $(NOTEBOOKS)) $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") \
+		$(if $(IMAGE_SIZE),--param IMAGE_SIZE=$(IMAGE_SIZE))
 
 test: setup lint unit nbval
 

@@ -309,6 +309,11 @@ class LongTailProtocol:
         return not (self.dataset is not None and self.dataset.get("source") == "folder")
 
     @property
+    def test_is_balanced(self) -> bool:
+        """Whether every class has as many test images (Fashion-MNIST-LT: yes; a folder's split: its proportions)."""
+        return len(set(np.bincount(self.y_test, minlength=self.num_classes).tolist())) == 1
+
+    @property
     def num_classes(self) -> int:
         return len(self.class_names)
 

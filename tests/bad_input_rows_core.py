@@ -16,10 +16,18 @@ RESULTS = "cvhelpers.course.results."
 PROVENANCE = "cvhelpers.course.provenance."
 RUNNER = "cvhelpers.course.runner."
 TIMES = "cvhelpers.course.run_times."
+OWN = "cvhelpers.course.own_data."
 
 
 def _folder() -> Path:
     return Path(tempfile.mkdtemp(prefix="cvlab-bad-input-"))
+
+
+def _fake_protocol():
+    from types import SimpleNamespace
+
+    return SimpleNamespace(has_oracle=False, dataset={"name": "pets"}, counts={0: 3, 1: 2}, y_test=np.array([0, 1]),
+                           class_names=["cats", "dogs"])
 
 
 def _a_file() -> Path:
@@ -29,6 +37,13 @@ def _a_file() -> Path:
 
 
 ROWS = [
+    Refused(RUNNER + "select_for_data_dir", "a file as the folder", lambda f: f([], _a_file(), _folder()),
+            NotADirectoryError, "DATA_DIR"),
+    Refused(OWN + "oracle_name", "arrays instead of a protocol", lambda f: f(np.zeros(3)), TypeError, "protocol"),
+    Refused(OWN + "on_course_data", "a dict instead of a protocol", lambda f: f({"has_oracle": True}), TypeError,
+            "protocol"),
+    Refused(OWN + "folder_findings", "a list instead of a table",
+            lambda f: f([0.5], _fake_protocol()), ValueError, "table"),
     Refused(FINGERPRINT + "array_fingerprint", "an object array", lambda f: f(np.array([object()])), TypeError,
             "arrays"),
     Correct(FINGERPRINT + "dataset_fingerprint", "a list, never tagged", lambda f: f([1, 2]),
@@ -59,6 +74,11 @@ ROWS = [
             lambda f: f("07_siamese_one_shot", "course", 0, EPOCHZ=3), ValueError, "EPOCHZ"),
     Refused(CONFIG + "experiment_from_params", "a seed given as text",
             lambda f: f("03_resampling", "course", "0"), ValueError, "seed"),
+    Refused(CONFIG + "experiment_from_params", "a data_dir given as a number",
+            lambda f: f("03_resampling", "course", 0, data_dir=3), TypeError, "data_dir"),
+    Refused(CONFIG + "experiment_from_params", "a data_dir that does not exist",
+            lambda f: f("03_resampling", "course", 0, data_dir="/nonexistent/my_images"), FileNotFoundError,
+            "my_images"),
     Refused(LAB + "lab_command", "a port out of range", lambda f: f(_folder(), token="t", port=70000), ValueError,
             "port"),
     Refused(LAB + "lab_command", "an empty token", lambda f: f(_folder(), token=""), ValueError, "token"),

@@ -78,3 +78,20 @@ def test_experiment_from_params_builds_the_protocol_of_the_profile():
     assert protocol.settings.epochs == 2 and "order=hard" in protocol.description
     with pytest.raises(ValueError, match="epochs"):
         config.experiment_from_params("03_resampling", "course", 0, epochs=0)
+
+
+def test_experiment_from_params_builds_the_protocol_on_a_folder(tmp_path, capsys):
+    from PIL import Image
+
+    for c, (name, n) in enumerate({"cats": 9, "dogs": 4}.items()):
+        (tmp_path / "pets" / name).mkdir(parents=True)
+        for i in range(n):
+            Image.new("RGB", (12, 8), (100 * c, 20 * i, 0)).save(tmp_path / "pets" / name / f"{i}.png")
+    protocol, _ = config.experiment_from_params("03_resampling", "course", 1, epochs=2, data_dir=str(tmp_path / "pets"),
+                                                image_size=16)
+    assert protocol.class_names == ["cats", "dogs"] and protocol.input_shape == (16, 16, 3)
+    assert not protocol.has_oracle and protocol.dataset["name"] == "pets"
+    assert protocol.settings.epochs == 2 and protocol.settings.seed == 1
+    assert "the folder 'pets'" in capsys.readouterr().out
+    fashion, _ = config.experiment_from_params("03_resampling", "course", 0, data_dir="")
+    assert fashion.has_oracle and fashion.description.startswith("fashion-mnist-lt")

@@ -106,7 +106,7 @@ def test_metric_functions_refuse_bad_input():
     with pytest.raises(ValueError, match="columns"):
         evaluation.comparison_table({"m": report}, columns=["accuracyy"])
     with pytest.raises(ValueError, match="oracle"):
-        evaluation.comparison_table({"m": report}, baseline="m")
+        evaluation.comparison_table({"m": report}, oracle="m")
     with pytest.raises(TypeError, match="counts"):
         evaluation.head_tail_classes([500, 100, 30, 10], 1)
     with pytest.raises(TypeError, match="model"):
@@ -127,6 +127,14 @@ def test_gap_closed_and_comparison_table():
     np.testing.assert_allclose(table["gap_closed"], [0, 1, 0.8])
     with pytest.raises(ValueError, match="baseline"):
         evaluation.comparison_table({"a": {"balanced_accuracy": 1}}, baseline="ce", oracle="a")
+
+
+def test_comparison_table_without_an_oracle_measures_against_the_baseline():
+    table = evaluation.comparison_table(
+        {"ce": {"balanced_accuracy": 0.6}, "x": {"balanced_accuracy": 0.75}, "y": {"balanced_accuracy": 0.5}},
+        baseline="ce")
+    assert "gap_closed" not in table.columns
+    np.testing.assert_allclose(table["vs_baseline"], [0.0, 0.15, -0.1])
 
 
 def test_head_tail_classes():

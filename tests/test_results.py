@@ -71,7 +71,7 @@ def test_save_figure_writes_png(tmp_path):
 
 def test_gather_methods_marks_missing_notebooks():
     records = {
-        "03_resampling": {"profile": "full", "seed": 1,
+        "03_resampling": {"profile": "full", "seed": 1, "_provenance": {"dataset": {"name": "stamps"}},
                           "methods": {"ce": {"balanced_accuracy": 0.8}, "ros": {"balanced_accuracy": 0.86}}},
         "00_setup_and_data": {"counts": {}},
     }
@@ -79,7 +79,7 @@ def test_gather_methods_marks_missing_notebooks():
     assert table["method"].tolist() == ["—", "ce", "ros"]
     assert table["status"].tolist() == ["missing: run notebook 02", "recorded", "recorded"]
     assert table.loc[2, "balanced_accuracy"] == 0.86
-    assert table.loc[2, "profile"] == "full" and table.loc[2, "seed"] == 1
+    assert table.loc[2, "profile"] == "full" and table.loc[2, "seed"] == 1 and table.loc[2, "dataset"] == "stamps"
 
 
 def test_load_all_skips_files_that_are_not_records_and_names_them(tmp_path):

@@ -131,3 +131,33 @@ def test_report_with_corrupt_run_times_warns_and_still_writes(tmp_path):
         md, _ = runner.write_report(tmp_path)
     assert "No run times recorded" in md.read_text() and "## Versions" in md.read_text()
     assert (tmp_path / "run_times.json.corrupt").read_text() == '{"00_a": {"ok": true}}'
+
+
+def test_data_dir_runs_the_notebooks_that_take_it_into_their_own_build_folder(tmp_path, capsys):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    record = "from cvhelpers.course import results\nresults.record(NAME, {'data_dir': DATA_DIR})"
+    _notebook(folder / "00_a.ipynb", ("NAME = '00_a'", ["parameters"]),
+              (record.replace(", {'data_dir': DATA_DIR}", ", {}"), None))
+    _notebook(folder / "01_b.ipynb", ("NAME = '01_b'\nDATA_DIR = ''", ["parameters"]), (record, None))
+    pets = tmp_path / "pets"
+    (pets / "cats").mkdir(parents=True)
+    build = tmp_path / "build"
+    assert runner.main(["--notebooks-dir", str(folder), "--build-dir", str(build), "--data-dir", str(pets)]) == 0
+    assert "On the folder" in capsys.readouterr().out
+    recorded = json.loads((build / "folders" / "pets" / "results" / "01_b.json").read_text())
+    assert recorded["data_dir"] == str(pets.resolve()) and recorded["_provenance"]["dataset"]["name"] == "pets"
+    assert not (build / "folders" / "pets" / "results" / "00_a.json").exists() and not (build / "results").exists()
+    assert (build / "folders" / "pets" / "report.html").is_file()
+
+
+def test_data_dir_refuses_a_missing_folder_and_a_notebook_that_does_not_take_it(course, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(runner, "run_notebooks", _no_execution)
+    for extra, said in ((["--data-dir", str(tmp_path / "nope")], "must be a folder"),
+                        (["--data-dir", str(tmp_path), "--notebooks", "00"], "00_a run on the course's own data")):
+        with pytest.raises(SystemExit) as exit_info:
+            runner.main(["--notebooks-dir", str(course), "--build-dir", str(tmp_path / "b"), *extra])
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err
+        assert "--data-dir" in err and said in err
+    assert not (tmp_path / "b").exists()

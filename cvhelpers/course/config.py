@@ -142,7 +142,8 @@ def notebook_params(notebook: str, profile: str, seed: int, **given) -> dict:
     }
 
 
-def experiment_from_params(notebook: str, profile: str, seed: int, *, class_order="label", epochs=None, **given):
+def experiment_from_params(notebook: str, profile: str, seed: int, *, class_order="label", epochs=None,
+                           data_dir=None, image_size=64, **given):
     """The shared protocol of notebooks 03-06 and 08 from their parameters, in one call.
 
     Parameters
@@ -150,9 +151,16 @@ def experiment_from_params(notebook: str, profile: str, seed: int, *, class_orde
     notebook, profile, seed, **given
         As in :func:`notebook_params`.
     class_order : {"label", "hard"}, default="label"
-        Fashion-MNIST-LT's head-to-tail order.
+        Fashion-MNIST-LT's head-to-tail order (a folder's order is its own).
     epochs : int, optional
         ``None``: the profile's epochs (:data:`cvhelpers.experiment.PROFILE_SETTINGS`).
+    data_dir : path-like, optional
+        A folder of images, one subfolder per class: the protocol is built
+        on it (:meth:`cvhelpers.experiment.LongTailProtocol.from_folder`,
+        split seeded by ``seed``; no oracle). ``None`` or ``""``:
+        Fashion-MNIST-LT.
+    image_size : int, default=64
+        A folder's images are letterboxed to this many pixels a side.
 
     Returns
     -------
@@ -160,14 +168,27 @@ def experiment_from_params(notebook: str, profile: str, seed: int, *, class_orde
         With the profile's settings, ``epochs`` and ``seed``.
     params : dict
         :func:`notebook_params` of the notebook.
+
+    Raises
+    ------
+    ValueError, TypeError, FileNotFoundError, NotADirectoryError
+        Naming the argument (``data_dir`` for a folder that cannot be used).
     """
     from cvhelpers.experiment import PROFILE_SETTINGS, LongTailProtocol
 
     params = notebook_params(notebook, profile, seed, **given)
     if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
         raise ValueError(f"epochs must be a positive int or None, got {epochs!r}")
+    if data_dir is not None and not isinstance(data_dir, (str, os.PathLike)):
+        raise TypeError(f"data_dir must be a folder's path, '' or None, got {type(data_dir).__name__}")
     settings = {"seed": seed} | ({"epochs": epochs} if epochs is not None else {})
-    protocol = LongTailProtocol.fashion_mnist_lt(PROFILE_SETTINGS[profile], class_order=class_order)
+    if data_dir:
+        protocol = LongTailProtocol.from_folder(
+            os.path.expanduser(data_dir), image_size, PROFILE_SETTINGS[profile], seed=seed, progress=False)
+        print(f"Data: the folder {protocol.dataset['name']!r}. The text around the cells describes the course's "
+              "Fashion-MNIST-LT; the numbers and figures are this folder's.")
+    else:
+        protocol = LongTailProtocol.fashion_mnist_lt(PROFILE_SETTINGS[profile], class_order=class_order)
     return protocol.with_settings(**settings), params
 
 

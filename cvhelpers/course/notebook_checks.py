@@ -167,14 +167,15 @@ def find_chromium() -> str:
 class BrowserCheck:
     """What headless Chromium found on a page."""
 
-    images: int  #: ``<img>`` elements on the page
+    images: int  #: ``<img>`` elements on the page that it carries (remote ``http(s)`` badges not counted)
     broken: int  #: of them, how many did not load
     sections: tuple  #: the ``id`` of every ``<h2>``, in order
 
 
 _CHECK_SCRIPT = """<script>
 window.addEventListener('load', () => {
-  const images = [...document.images];
+  // A remote image (the notebooks' Colab badge) cannot load offline and is no output: not counted.
+  const images = [...document.images].filter(i => !/^https?:/i.test(i.getAttribute('src') || ''));
   const broken = images.filter(i => !i.complete || i.naturalWidth === 0).length;
   const sections = [...document.querySelectorAll('h2')].map(h => h.id).join(',');
   document.body.setAttribute('data-cvlab-images', images.length);
@@ -187,9 +188,13 @@ window.addEventListener('load', () => {
 def check_html_in_browser(html_path, timeout: float = 120.0) -> BrowserCheck:
     """Open a page in headless Chromium and count its images, loaded and broken.
 
-    The page is copied, with a small script added, into a temporary folder;
-    the original is not changed. Relative links resolve against the
-    original's folder.
+    Only the images the page carries count (embedded or local files); a
+    remote ``http(s)`` image such as a badge is left out, since whether it
+    loads depends on the network, not on the page.
+
+    The page is copied, with a small script added, into a temporary
+    folder; the original is not changed. Relative links resolve against
+    the original's folder.
 
     Parameters
     ----------

@@ -380,8 +380,10 @@ def gather_methods(records: dict, expected=tuple(METHOD_RECORDS)):
     -------
     pandas.DataFrame
         One row per (notebook, method), with columns ``notebook, method,
-        status, profile, seed`` and every metric the records carry. Rows of
-        different profiles or seeds are not comparable; the columns show it.
+        status, profile, seed, dataset`` (the data's name from the record's
+        provenance, None when it has none) and every metric the records
+        carry. Rows of different profiles, seeds or datasets are not
+        comparable; the columns show it.
     """
     import pandas as pd
 
@@ -395,6 +397,7 @@ def gather_methods(records: dict, expected=tuple(METHOD_RECORDS)):
             rows.append({"notebook": name, "method": "—", "status": f"missing: run notebook {name[:2]}"})
             continue
         run = {key: records[name].get(key) for key in ("profile", "seed")}
+        run["dataset"] = ((records[name].get("_provenance") or {}).get("dataset") or {}).get("name")
         for method, values in methods.items():
             rows.append({"notebook": name, "method": method, "status": "recorded", **run, **values})
     return pd.DataFrame(rows)

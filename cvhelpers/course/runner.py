@@ -12,6 +12,10 @@ Command line::
     python -m cvhelpers.course.runner                      # all notebooks, course profile
     python -m cvhelpers.course.runner --notebooks 03 04    # a subset, by number prefix
     python -m cvhelpers.course.runner --profile full --seed 1 --param EPOCHS=20
+    python -m cvhelpers.course.runner --data-dir ~/my_images  # the notebooks that take DATA_DIR, on a folder
+
+With ``--data-dir`` the run goes to ``<build-dir>/folders/<folder name>/``, so
+its records never mix with the course's (:func:`select_for_data_dir`).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from cvhelpers import paths
 from cvhelpers.course import notebook_checks, report, run_times
 from cvhelpers.course import results as results_module
 
-__all__ = ["NotebookRun", "find_notebooks", "run_notebooks", "write_report", "main"]
+__all__ = ["NotebookRun", "find_notebooks", "run_notebooks", "write_report", "select_for_data_dir", "main"]
 
 
 @dataclass
@@ -389,6 +393,52 @@ def check_parameters(notebooks, names) -> None:
             )
 
 
+def select_for_data_dir(notebooks, data_dir, build_dir, chosen: bool = False):
+    """The notebooks that run on a user's folder, and where that run goes.
+
+    Parameters
+    ----------
+    notebooks : sequence of Path
+        The selected notebooks.
+    data_dir : path-like
+        A folder of images, one subfolder per class (``~`` is expanded).
+    build_dir : path-like
+        The course's build folder; the folder's run goes below it.
+    chosen : bool, default=False
+        Whether the user named the notebooks. Then one that does not take
+        ``DATA_DIR`` is an error; otherwise it is left out.
+
+    Returns
+    -------
+    notebooks : list of Path
+        Those whose parameters cell declares ``DATA_DIR``.
+    data_dir : Path
+        The folder, absolute.
+    build_dir : Path
+        ``build_dir/folders/<folder name>``.
+
+    Raises
+    ------
+    NotADirectoryError
+        When ``data_dir`` is not a folder.
+    ValueError
+        When ``chosen`` and a notebook does not take ``DATA_DIR``, or none does.
+    """
+    folder = Path(data_dir).expanduser()
+    if not folder.is_dir():
+        raise NotADirectoryError(f"DATA_DIR must be a folder with one subfolder per class, got {str(data_dir)!r}")
+    folder = folder.resolve()
+    notebooks = [Path(notebook) for notebook in notebooks]
+    taking = [notebook for notebook in notebooks if "DATA_DIR" in declared_parameters(notebook)]
+    others = [notebook.stem for notebook in notebooks if notebook not in taking]
+    if others and chosen:
+        raise ValueError(f"DATA_DIR: {', '.join(others)} run on the course's own data and do not take DATA_DIR; "
+                         f"leave them out (these take it: {', '.join(n.stem for n in taking) or 'none'})")
+    if not taking:
+        raise ValueError("DATA_DIR: none of the selected notebooks takes DATA_DIR")
+    return taking, folder, Path(build_dir) / "folders" / folder.name
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Execute the cvlab notebooks and write the report.")
     parser.add_argument("--notebooks", nargs="*", default=None, help="number prefixes, e.g. 03 04")
@@ -397,6 +447,8 @@ def main(argv=None) -> int:
     parser.add_argument("--profile", default=None, choices=["course", "full"])
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--param", action="append", type=_parse_param, default=[], help="NAME=VALUE")
+    parser.add_argument("--data-dir", default=None,
+                        help="your images, one subfolder per class: the notebooks that take DATA_DIR run on them")
     args = parser.parse_args(argv)
 
     selection = [item for entry in (args.notebooks or []) for item in entry.replace(",", " ").split()]
@@ -406,26 +458,35 @@ def main(argv=None) -> int:
         parser.error(str(error))
     if not notebooks:
         parser.error(f"no notebooks in {args.notebooks_dir}")
+    build_dir = Path(args.build_dir)
+    if args.data_dir:
+        try:
+            notebooks, data_dir, build_dir = select_for_data_dir(notebooks, args.data_dir, build_dir, bool(selection))
+        except (NotADirectoryError, ValueError) as error:
+            parser.error(f"argument --data-dir: {error}")
+        print(f"On the folder {data_dir}: {', '.join(n.stem for n in notebooks)}; results in {build_dir}", flush=True)
     try:
         check_parameters(notebooks, [name for name, _ in args.param])
     except ValueError as error:
         parser.error(str(error))
     parameters = dict(args.param)
+    if args.data_dir:
+        parameters["DATA_DIR"] = str(data_dir)
     if args.profile is not None:
         parameters["PROFILE"] = args.profile
     if args.seed is not None:
         parameters["SEED"] = args.seed
 
     started = time.perf_counter()
-    runs = run_notebooks(notebooks, args.build_dir, parameters)
-    md_path, html_path = write_report(args.build_dir)
+    runs = run_notebooks(notebooks, build_dir, parameters)
+    md_path, html_path = write_report(build_dir)
     failed = [run for run in runs if not run.ok]
     unclean = [run for run in runs if run.ok and run.problems]
     print(
         f"{len(runs) - len(failed)} of {len(notebooks)} notebooks ran in "
         f"{time.perf_counter() - started:.0f} s; report: {html_path}"
     )
-    for line in run_times.over_budget(run_times.load(Path(args.build_dir) / "run_times.json")):
+    for line in run_times.over_budget(run_times.load(build_dir / "run_times.json")):
         print(f"over budget (cold, 2 cores) {line}", file=sys.stderr)
     for run in unclean:
         print(f"{run.name}: {len(run.problems)} output problems:", file=sys.stderr)

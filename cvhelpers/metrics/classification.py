@@ -441,8 +441,11 @@ def comparison_table(reports: dict, baseline: str | None = None, oracle: str | N
     ----------
     reports : dict of str to EvaluationReport or dict
     baseline, oracle : str, optional
-        Method names; when both are given a ``gap_closed`` column is added
-        (in balanced accuracy).
+        Method names. With both, a ``gap_closed`` column is added (the share
+        of the baseline-to-oracle gap in balanced accuracy a method closes).
+        With a baseline alone (data without an oracle, e.g. a user's
+        folder), a ``vs_baseline`` column: balanced accuracy minus the
+        baseline's.
     columns : sequence of str, optional
         Which summary columns to keep, in order.
 
@@ -456,8 +459,8 @@ def comparison_table(reports: dict, baseline: str | None = None, oracle: str | N
         When ``reports`` is not a dict of reports (or of dicts).
     ValueError
         When ``reports`` is empty, ``columns`` names a column no report has,
-        only one of ``baseline`` and ``oracle`` is given, or either is not a
-        method in ``reports``.
+        ``oracle`` is given without ``baseline``, or either is not a method
+        in ``reports``.
     """
     import pandas as pd
 
@@ -473,13 +476,18 @@ def comparison_table(reports: dict, baseline: str | None = None, oracle: str | N
     if missing:
         raise ValueError(f"columns {missing} are in no report; the reports have {list(table.columns)}")
     table = table[list(columns)]
-    if (baseline is None) != (oracle is None):
-        raise ValueError(f"baseline and oracle go together, got baseline={baseline!r} and oracle={oracle!r}")
-    if baseline is not None and oracle is not None:
-        if baseline not in rows or oracle not in rows:
-            raise ValueError(f"baseline {baseline!r} and oracle {oracle!r} must be among {list(rows)}")
+    if oracle is not None and baseline is None:
+        raise ValueError(f"an oracle needs a baseline to measure the gap from, got oracle={oracle!r} alone")
+    if baseline is not None and baseline not in rows:
+        raise ValueError(f"baseline {baseline!r} must be among {list(rows)}")
+    if oracle is not None:
+        if oracle not in rows:
+            raise ValueError(f"oracle {oracle!r} must be among {list(rows)}")
         base, top = rows[baseline]["balanced_accuracy"], rows[oracle]["balanced_accuracy"]
         table["gap_closed"] = [gap_closed(row["balanced_accuracy"], base, top) for row in rows.values()]
+    elif baseline is not None:
+        base = rows[baseline]["balanced_accuracy"]
+        table["vs_baseline"] = [row["balanced_accuracy"] - base for row in rows.values()]
     return table
 
 
