@@ -222,6 +222,24 @@ def test_records_of_two_datasets_get_two_tables(tmp_path):
     assert ["my-photos model" in table for table in tables] == [False, True]
 
 
+def test_a_folder_run_is_measured_against_cross_entropy_without_an_oracle(tmp_path):
+    path = tmp_path / "results" / "03_resampling.json"
+    methods = {"cross-entropy": {"balanced_accuracy": 0.30, "worst_recall": 0.0, "gap_closed": None},
+               "oversampling": {"balanced_accuracy": 0.42, "worst_recall": 0.1, "gap_closed": None}}
+    results.record("03_resampling", {"methods": methods}, directory=path.parent)
+    payload = json.loads(path.read_text())
+    payload["_provenance"]["dataset"] = {"name": "stamps", "manifest_sha256": "cd" * 32}
+    path.write_text(json.dumps(payload))
+    _, page = report.write_report(tmp_path)
+    text = page.read_text()
+    comparison = text[text.index("<h2 id='comparison'>"):text.index("<h2 id='notebooks'>")]
+    assert "cvlab report: the folder &#x27;stamps&#x27;" in text or "cvlab report: the folder 'stamps'" in text
+    assert "vs cross-entropy" in comparison and "gap closed" not in comparison.lower().replace("no gap closed", "")
+    assert ">+12.0<" in comparison and ">+0.0<" in comparison and "balanced test set" not in comparison
+    assert "notebook 04 (make run DATA_DIR=&lt;your folder&gt; NOTEBOOKS=04)" in comparison
+    assert "notebook 02" not in comparison and "notebook 06" not in comparison
+
+
 def test_key_figure_mark_is_recorded_and_dropped_when_saved_again(tmp_path):
     _save("03_resampling", "bars", tmp_path, True)
     _save("03_resampling", "curve", tmp_path, True)

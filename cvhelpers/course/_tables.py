@@ -26,6 +26,27 @@ METHOD_LEGEND = (
 )
 
 
+#: On a user's folder there is no oracle: the column before last says how far a method moved from cross-entropy.
+FOLDER_HEADERS = (*METHOD_HEADERS[:5], "vs cross-entropy", "training s")
+
+#: The words under a folder's method table.
+FOLDER_LEGEND = (
+    "Balanced accuracy is the mean recall over the classes, on the folder's test split (which keeps the training "
+    "proportions); the worst class is the class the model recalls least; tail recall is the mean recall of the three "
+    "rarest training classes. vs cross-entropy is the change in balanced accuracy, in points, against cross-entropy "
+    "of the same run: on your own images there is no oracle, so no gap closed. Training s is the training time of "
+    "that step alone; — means no training (a post-hoc change) or a model trained in an earlier notebook and reused."
+)
+
+#: The dataset name of the course's own data in a record's provenance.
+COURSE_DATASET = "fashion-mnist-lt"
+
+
+def is_folder(key: tuple) -> bool:
+    """Whether a :func:`run_key` names a user's folder (not the course's Fashion-MNIST-LT, not unknown)."""
+    return key[0] is not None and key[0] != COURSE_DATASET
+
+
 def is_number(value) -> bool:
     """A real number that is not a bool."""
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
@@ -236,10 +257,24 @@ def method_groups(records: dict) -> list[dict]:
     return list(groups.values())
 
 
-def method_cells(row: dict) -> list[str]:
-    """One method's row of :data:`METHOD_HEADERS`."""
+def method_cells(row: dict, baseline: float | None = None) -> list[str]:
+    """One method's row of :data:`METHOD_HEADERS`; with ``baseline`` (cross-entropy's balanced accuracy), of
+    :data:`FOLDER_HEADERS`."""
     worst = number(row.get("worst_recall"))
     if row.get("worst_class"):
         worst = f"{row['worst_class']} {worst}"
+    if baseline is None:
+        last = percent(row.get("gap_closed"))
+    else:
+        score = row.get("balanced_accuracy")
+        last = f"{100 * (score - baseline):+.1f}" if is_number(score) and not missing(score) else "—"
     return [row["method"], row["notebook"], number(row.get("balanced_accuracy")), worst,
-            number(row.get("tail_recall")), percent(row.get("gap_closed")), seconds(row.get("train_seconds"))]
+            number(row.get("tail_recall")), last, seconds(row.get("train_seconds"))]
+
+
+def baseline_score(rows: list) -> float | None:
+    """Cross-entropy's balanced accuracy among a group's rows, or None."""
+    for row in rows:
+        if row.get("method") == "cross-entropy" and is_number(row.get("balanced_accuracy")):
+            return float(row["balanced_accuracy"])
+    return None

@@ -119,8 +119,19 @@ def write_report(build_dir) -> tuple[Path, Path]:
 # ---------------------------------------------------------------------------
 
 
+#: The notebooks that record methods and take DATA_DIR (a run on a user's folder).
+_FOLDER_RECORDS = ("03_resampling", "04_class_weights_vs_focal_loss", "05_two_stage_and_self_supervised")
+
+
+def _folder_of(records: dict) -> str | None:
+    """The folder's name when every record that names its data names the same user's folder, else None."""
+    keys = {tables.run_key(payload)[0] for payload in records.values() if tables.run_key(payload)[0] is not None}
+    return next(iter(keys)) if len(keys) == 1 and tables.is_folder((*keys, None, None, None)) else None
+
+
 def _header(records: dict) -> list:
-    blocks = [("h", 1, "cvlab course report", None)]
+    folder = _folder_of(records)
+    blocks = [("h", 1, f"cvlab report: the folder {folder!r}" if folder else "cvlab course report", None)]
     if records:
         blocks.append(("p", "Run: " + tables.provenance_line(list(records.values())), "muted"))
     blocks.append(("nav", [("Every method side by side", "#comparison"), ("Notebook by notebook", "#notebooks"),
@@ -131,8 +142,13 @@ def _header(records: dict) -> list:
 def _comparison(build_dir: Path, records: dict) -> list:
     blocks = [("h", 2, "Every method side by side", "comparison")]
     groups = tables.method_groups(records)
+    folder = _folder_of(records)
     if not groups:
         blocks.append(("p", "No method has been recorded yet: notebooks 02 to 06 record them (make run).", ""))
+    elif folder:
+        blocks.append(("p", f"Every model of notebooks 03 to 05, trained in this run on the folder {folder!r} and "
+                            "scored on its test split, best balanced accuracy first. Cross-entropy, in italics, is "
+                            "the baseline; there is no oracle on your own images.", ""))
     else:
         blocks.append(("p", "Every model of notebooks 02 to 06, trained in this run and scored on the same balanced "
                             "test set, best balanced accuracy first. Cross-entropy and the oracle, in italics, mark "
@@ -141,16 +157,21 @@ def _comparison(build_dir: Path, records: dict) -> list:
         if len(groups) > 1:
             _, _, profile, seed = group["key"]
             blocks.append(("h", 4, f"{tables.dataset_label(group['key'])}, {profile} profile, seed {seed}", None))
-        rows = [tables.method_cells(row) for row in group["rows"]]
+        on_folder = tables.is_folder(group["key"])
+        baseline = tables.baseline_score(group["rows"]) if on_folder else None
+        rows = [tables.method_cells(row, baseline) for row in group["rows"]]
         classes = ["reference" if tables.is_reference(row["method"]) else "" for row in group["rows"]]
-        blocks.append(("table", tables.METHOD_HEADERS, rows, tables.METHOD_ALIGN, classes, ""))
+        headers = tables.FOLDER_HEADERS if on_folder else tables.METHOD_HEADERS
+        blocks.append(("table", headers, rows, tables.METHOD_ALIGN, classes, ""))
         blocks.append(("p", tables.provenance_line(group["payloads"]), "muted"))
     if groups:
-        blocks.append(("p", tables.METHOD_LEGEND, "muted"))
-    absent = [name for name in results_module.METHOD_RECORDS if not (records.get(name) or {}).get("methods")]
+        blocks.append(("p", tables.FOLDER_LEGEND if folder else tables.METHOD_LEGEND, "muted"))
+    expected = _FOLDER_RECORDS if folder else results_module.METHOD_RECORDS
+    absent = [name for name in expected if not (records.get(name) or {}).get("methods")]
     if absent:
+        command = "make run DATA_DIR=<your folder> NOTEBOOKS=" if folder else "make run NOTEBOOKS="
         blocks.append(("p", "Not in the table, because they have not run in this build: "
-                       + ", ".join(f"notebook {name[:2]} (make run NOTEBOOKS={name[:2]})" for name in absent) + ".",
+                       + ", ".join(f"notebook {name[:2]} ({command}{name[:2]})" for name in absent) + ".",
                        ""))
     ranking = results_module.figure_path(*RANKING_FIGURE, build_dir / "results")
     if ranking.is_file():
