@@ -32,7 +32,14 @@ import numpy as np
 from cvhelpers import metrics, training
 from cvhelpers.data import FashionMNIST, load_fashion_mnist, load_fashion_mnist_lt, pipeline
 from cvhelpers.training import losses, models
-from cvhelpers.validation import check_labels, check_number, check_positive_int, check_same_length, check_seed
+from cvhelpers.validation import (
+    check_bool,
+    check_labels,
+    check_number,
+    check_positive_int,
+    check_same_length,
+    check_seed,
+)
 
 __all__ = ["Settings", "SCHEDULES", "MethodResult", "LongTailProtocol", "PROFILE_SETTINGS", "BASELINES"]
 
@@ -426,6 +433,7 @@ class LongTailProtocol:
         strategy=None,
         epochs: int | None = None,
         build_model=None,
+        progress: bool = True,
     ) -> MethodResult:
         """Train one method under the protocol and evaluate it on the test set.
 
@@ -451,7 +459,10 @@ class LongTailProtocol:
             Returns a fresh model; default :meth:`build_model` (the protocol's
             CNN). For a method that wraps that CNN in its own training step,
             e.g. :class:`cvhelpers.methods.supcon.SupConHybrid`.
+        progress : bool, default=True
+            A bar per epoch, named ``name``; False: none.
         """
+        check_bool(progress, "progress")
         seed = self._seed(seed)
         epochs = epochs or self.settings.epochs
         steps_per_epoch = steps_per_epoch or self.steps_per_epoch
@@ -469,7 +480,7 @@ class LongTailProtocol:
             seed=seed,
             strategy=strategy,
             cache=cache,
-            progress=name,
+            progress=name if progress else False,
         )
         return self.evaluate_fit(name, result, seconds=time.perf_counter() - started)
 

@@ -1,5 +1,7 @@
 """Tests for cvhelpers.experiment: evaluating models trained outside the protocol."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from sklearn.metrics import balanced_accuracy_score
@@ -224,3 +226,14 @@ def test_from_folder_trains_like_the_same_arrays_given_directly(tmp_path, fashio
     scores = [protocol.train("ce", protocol.train_dataset(), loss=protocol.ce_loss(), cache=False)
               .summary["balanced_accuracy"] for protocol in (folder, direct)]
     assert abs(scores[0] - scores[1]) <= 0.02, scores
+
+
+def test_train_without_progress_draws_no_bar_and_a_folder_test_split_is_not_balanced(capsys):
+    protocol = _tiny_protocol().with_settings(epochs=1)
+    assert protocol.test_is_balanced
+    protocol.train("quiet-method", protocol.train_dataset(), loss=protocol.ce_loss(), cache=False, progress=False)
+    assert "quiet-method" not in capsys.readouterr().err
+    with pytest.raises(TypeError, match="progress"):
+        protocol.train("ce", protocol.train_dataset(), loss=protocol.ce_loss(), cache=False, progress="yes")
+    skewed = replace(protocol, y_test=np.r_[protocol.y_test[:-1], 0])
+    assert not skewed.test_is_balanced

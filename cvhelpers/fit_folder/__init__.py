@@ -234,7 +234,7 @@ def _train_methods(protocol, backbone, seed, progress, cache, bar):
     started = time.perf_counter()
     if backbone == "small_cnn":
         results[CE] = protocol.train(CE, protocol.train_dataset(), loss=protocol.ce_loss(), cache=cache,
-                                     build_model=build)
+                                     build_model=build, progress=progress)
     else:
         frozen = max(1, settings.epochs // 2)
         fitted = training.fit_backbone(
