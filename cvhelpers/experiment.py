@@ -24,6 +24,7 @@ Example
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field, replace
 
 import keras
@@ -255,7 +256,10 @@ class LongTailProtocol:
         :func:`cvhelpers.data.folder_split.split_folder`, stratified and
         seeded; classes with fewer than 3 readable images are left out with
         a warning. There is no oracle: :meth:`oracle_data` and
-        ``baseline("oracle")`` raise.
+        ``baseline("oracle")`` raise. With fewer training images than
+        ``settings.batch_size``, the batch size is lowered to the largest
+        power of two that fits (at least the number of classes), with a
+        warning.
 
         Parameters
         ----------
@@ -294,6 +298,11 @@ class LongTailProtocol:
                                           test_fraction=test_fraction, manifest=manifest, progress=progress)
         split = data["split"]
         counts = {c: int(n) for c, n in enumerate(np.bincount(data["y_train"], minlength=len(split.class_names)))}
+        if len(data["y_train"]) < settings.batch_size:  # a batch cannot be larger than the training set
+            batch_size = max(2 ** int(np.log2(len(data["y_train"]))), len(split.class_names))
+            warnings.warn(f"batch_size lowered from {settings.batch_size} to {batch_size}: the folder has only "
+                          f"{len(data['y_train'])} training images", stacklevel=2)
+            settings = replace(settings, batch_size=batch_size)
         dataset = {**dataset_identity(path), "split_sha256": split.sha256, "source": "folder"}
         empty = data["x_train"][:0]
         return cls(
@@ -334,13 +343,23 @@ class LongTailProtocol:
 
     @property
     def head_tail(self):
-        """The 3 largest and the 3 smallest classes."""
-        return metrics.head_tail_classes(self.counts, 3)
+        """The 3 largest and the 3 smallest classes (with fewer than 6 classes, ``num_classes // 2`` of each)."""
+        return metrics.head_tail_classes(self.counts, self._head_tail_size)
+
+    @property
+    def _head_tail_size(self) -> int:
+        return max(1, min(3, self.num_classes // 2))
 
     @property
     def steps_per_epoch(self) -> int:
         """Batches in one pass over the long-tailed training set."""
         return int(np.ceil(len(self.y_train) / self.settings.batch_size))
+
+    @property
+    def full_batches(self) -> int:
+        """Full batches in one pass over the training set, at least one: the epoch of a stream without a last,
+        partial batch (oversampling with augmented copies, the recipe's schedule)."""
+        return max(1, len(self.y_train) // self.settings.batch_size)
 
     def train_dataset(self, augment=None, one_hot: bool = False, seed: int | None = None):
         """The long-tailed training data as shuffled batches."""
@@ -495,7 +514,8 @@ class LongTailProtocol:
 
     def evaluate_logits(self, logits) -> metrics.EvaluationReport:
         """The full report on the test set for test-set logits (n_test, C)."""
-        return metrics.classification_report(self.y_test, logits, self.class_names, self.counts)
+        return metrics.classification_report(self.y_test, logits, self.class_names, self.counts,
+                                             k=self._head_tail_size)
 
     def baseline(self, name: str, *, augment=None, cache: bool = True) -> MethodResult:
         """Train one of the reference methods, the same way in every notebook (so they share the cache).
@@ -535,8 +555,8 @@ class LongTailProtocol:
                 self.x_train, self.y_train, policy, epochs=settings.epochs, seed=settings.seed,
                 batch_size=settings.batch_size,
             )
-            steps = len(self.y_train) // settings.batch_size
-            return self.train("ros_aug_copies", copies, loss=self.ce_loss(), steps_per_epoch=steps, cache=cache)
+            return self.train("ros_aug_copies", copies, loss=self.ce_loss(), steps_per_epoch=self.full_batches,
+                              cache=cache)
         raise ValueError(f"name must be one of {BASELINES}, got {name!r}")
 
     def with_settings(self, **changes) -> LongTailProtocol:

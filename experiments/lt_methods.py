@@ -75,7 +75,7 @@ def baselines(protocol):
         "oracle": protocol.train("oracle", pipeline.make_dataset(x_oracle, y_oracle, batch, seed=seed),
                                  loss=protocol.ce_loss()),
         "oversampling + augmented copies": protocol.train(
-            "ros_aug_copies", copies, loss=protocol.ce_loss(), steps_per_epoch=len(protocol.y_train) // batch),
+            "ros_aug_copies", copies, loss=protocol.ce_loss(), steps_per_epoch=protocol.full_batches),
     }
 
 
@@ -97,7 +97,7 @@ def run_seed(protocol):
     copies = augment.oversample_with_augmented_copies(
         protocol.x_train, protocol.y_train, policy, epochs=protocol.settings.epochs, seed=seed, batch_size=batch)
     out["oversampling + augmented copies + supervised contrastive"] = protocol.train(
-        "ros_aug_copies_supcon", copies, loss=ce_loss, steps_per_epoch=len(protocol.y_train) // batch,
+        "ros_aug_copies_supcon", copies, loss=ce_loss, steps_per_epoch=protocol.full_batches,
         build_model=hybrid)
     effective_weights = sampling.class_weights(protocol.y_train, "effective", beta=0.999)
     out["class weights: effective"] = protocol.train(
@@ -141,7 +141,7 @@ def run_recipe(protocol, **changes):
         build_model=protocol.build_model(settings.seed), num_classes=protocol.num_classes, epochs=settings.epochs,
         batch_size=batch, learning_rate=settings.learning_rate, cmo_probability=CMO_PROBABILITY,
         low_rate_epochs=LOW_LR_EPOCHS, crt_epochs=CRT_EPOCHS, seed=settings.seed, cache=True,
-        optimizer=protocol.optimizer(settings.epochs, len(protocol.y_train) // batch))
+        optimizer=protocol.optimizer(settings.epochs, protocol.full_batches))
     return training.long_tail_recipe(protocol.x_train, protocol.y_train, protocol.x_val, protocol.y_val,
                                      **{**arguments, **changes})
 

@@ -92,6 +92,7 @@ def test_experiment_from_params_builds_the_protocol_on_a_folder(tmp_path, capsys
     assert protocol.class_names == ["cats", "dogs"] and protocol.input_shape == (16, 16, 3)
     assert not protocol.has_oracle and protocol.dataset["name"] == "pets"
     assert protocol.settings.epochs == 2 and protocol.settings.seed == 1
-    assert "the folder 'pets'" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "the folder 'pets'" in said and "Note: batch_size lowered from 128 to 8" in said
     fashion, _ = config.experiment_from_params("03_resampling", "course", 0, data_dir="")
     assert fashion.has_oracle and fashion.description.startswith("fashion-mnist-lt")

@@ -170,6 +170,7 @@ def test_from_folder_builds_the_protocol_on_a_users_folder(tmp_path):
         protocol = LongTailProtocol.from_folder(root, image_size=16, settings=Settings(width=4, feature_dim=8),
                                                 progress=False)
     assert protocol.class_names == ["a", "b"] and protocol.refused == {"c": 2}
+    assert protocol.settings.batch_size == 16  # 20 training images: the largest power of two that fits
     assert protocol.input_shape == (16, 16, 3) and protocol.x_test.shape[1:] == (16, 16, 3)
     assert protocol.counts == {0: 14, 1: 6}
     assert protocol.build_model()().input_shape == (None, 16, 16, 3)
@@ -237,3 +238,13 @@ def test_train_without_progress_draws_no_bar_and_a_folder_test_split_is_not_bala
         protocol.train("ce", protocol.train_dataset(), loss=protocol.ce_loss(), cache=False, progress="yes")
     skewed = replace(protocol, y_test=np.r_[protocol.y_test[:-1], 0])
     assert not skewed.test_is_balanced
+
+
+def test_with_fewer_than_six_classes_head_and_tail_are_a_class_each_side():
+    protocol = _tiny_protocol(num_classes=3)
+    protocol = replace(protocol, counts={0: 9, 1: 4, 2: 1})
+    assert protocol.head_tail == ([0], [2])
+    logits = np.eye(3)[protocol.y_test] * 5.0
+    summary = protocol.evaluate_logits(logits).summary
+    assert summary["tail_recall"] == 1.0 and summary["head_recall"] == 1.0
+    assert _tiny_protocol(num_classes=10).head_tail == ([0, 1, 2], [7, 8, 9])

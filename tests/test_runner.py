@@ -48,6 +48,16 @@ def test_runs_in_order_injects_parameters_and_writes_report(course, tmp_path, ca
     assert set(times) == {"00_a", "01_b"}
 
 
+def test_a_tuple_parameter_arrives_as_a_sequence_of_values(tmp_path):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    record = "from cvhelpers.course import results\nresults.record('00_t', {'total': sum(GAMMAS)})"
+    _notebook(folder / "00_t.ipynb", ("GAMMAS = (1.0,)", ["parameters"]), (record, None))
+    runs = runner.run_notebooks(runner.find_notebooks(folder), tmp_path / "build", {"GAMMAS": (0.5, 2.0)})
+    assert runs[0].ok, runs[0].error
+    assert json.loads((tmp_path / "build" / "results" / "00_t.json").read_text())["total"] == 2.5
+
+
 def test_stops_at_first_failure_and_shows_the_cell(tmp_path, capsys):
     folder = tmp_path / "notebooks"
     folder.mkdir()

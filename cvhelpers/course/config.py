@@ -14,6 +14,7 @@ import ast
 import os
 import platform
 import re
+import warnings
 
 from cvhelpers.validation import check_seed
 
@@ -183,10 +184,14 @@ def experiment_from_params(notebook: str, profile: str, seed: int, *, class_orde
         raise TypeError(f"data_dir must be a folder's path, '' or None, got {type(data_dir).__name__}")
     settings = {"seed": seed} | ({"epochs": epochs} if epochs is not None else {})
     if data_dir:
-        protocol = LongTailProtocol.from_folder(
-            os.path.expanduser(data_dir), image_size, PROFILE_SETTINGS[profile], seed=seed, progress=False)
+        with warnings.catch_warnings(record=True) as said:  # shown as lines of the notebook, not as a stderr log
+            warnings.simplefilter("always")
+            protocol = LongTailProtocol.from_folder(
+                os.path.expanduser(data_dir), image_size, PROFILE_SETTINGS[profile], seed=seed, progress=False)
         print(f"Data: the folder {protocol.dataset['name']!r}. The text around the cells describes the course's "
               "Fashion-MNIST-LT; the numbers and figures are this folder's.")
+        for warning in said:
+            print(f"Note: {warning.message}")
     else:
         protocol = LongTailProtocol.fashion_mnist_lt(PROFILE_SETTINGS[profile], class_order=class_order)
     return protocol.with_settings(**settings), params

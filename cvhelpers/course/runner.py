@@ -240,7 +240,8 @@ def _run_all(notebooks, build_dir, out_dir, parameters, kernel_name, progress):
             papermill.execute_notebook(
                 str(notebook),
                 str(output),
-                parameters=parameters,
+                # papermill writes a tuple as its text; a list keeps it a sequence of values
+                parameters={key: list(val) if isinstance(val, tuple) else val for key, val in parameters.items()},
                 kernel_name=kernel_name,
                 cwd=str(notebook.parent),
                 progress_bar=progress,
