@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ORACLE", "oracle_name", "on_course_data", "folder_findings"]
+__all__ = ["ORACLE", "FOLDER_RECORDS", "oracle_name", "on_course_data", "folder_findings"]
 
 #: The oracle's row name in the course notebooks' tables.
 ORACLE = "oracle (balanced data)"
+
+#: The notebooks that take ``DATA_DIR`` and record methods (02 and 06 work on Fashion-MNIST-LT only).
+FOLDER_RECORDS = ("03_resampling", "04_class_weights_vs_focal_loss", "05_two_stage_and_self_supervised")
 
 
 def _check_protocol(protocol):

@@ -36,8 +36,8 @@ import re
 from pathlib import Path
 
 from cvhelpers.course import _tables as tables
+from cvhelpers.course import own_data, run_times
 from cvhelpers.course import results as results_module
-from cvhelpers.course import run_times
 
 __all__ = ["write_report"]
 
@@ -119,10 +119,6 @@ def write_report(build_dir) -> tuple[Path, Path]:
 # ---------------------------------------------------------------------------
 
 
-#: The notebooks that record methods and take DATA_DIR (a run on a user's folder).
-_FOLDER_RECORDS = ("03_resampling", "04_class_weights_vs_focal_loss", "05_two_stage_and_self_supervised")
-
-
 def _folder_of(records: dict) -> str | None:
     """The folder's name when every record that names its data names the same user's folder, else None."""
     keys = {tables.run_key(payload)[0] for payload in records.values() if tables.run_key(payload)[0] is not None}
@@ -166,7 +162,7 @@ def _comparison(build_dir: Path, records: dict) -> list:
         blocks.append(("p", tables.provenance_line(group["payloads"]), "muted"))
     if groups:
         blocks.append(("p", tables.FOLDER_LEGEND if folder else tables.METHOD_LEGEND, "muted"))
-    expected = _FOLDER_RECORDS if folder else results_module.METHOD_RECORDS
+    expected = own_data.FOLDER_RECORDS if folder else results_module.METHOD_RECORDS
     absent = [name for name in expected if not (records.get(name) or {}).get("methods")]
     if absent:
         command = "make run DATA_DIR=<your folder> NOTEBOOKS=" if folder else "make run NOTEBOOKS="
