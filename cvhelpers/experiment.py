@@ -325,6 +325,13 @@ class LongTailProtocol:
         return not (self.dataset is not None and self.dataset.get("source") == "folder")
 
     @property
+    def augment_fill_mode(self) -> str:
+        """What augmentation warps fill uncovered pixels with: ``"constant"`` (black) on Fashion-MNIST-LT, whose
+        background is black; ``"nearest"`` (the edge, i.e. the letterbox's background or the photo's own border)
+        on a user's folder."""
+        return "constant" if self.has_oracle else "nearest"
+
+    @property
     def test_is_balanced(self) -> bool:
         """Whether every class has as many test images (Fashion-MNIST-LT: yes; a folder's split: its proportions)."""
         return len(set(np.bincount(self.y_test, minlength=self.num_classes).tolist())) == 1
@@ -550,7 +557,8 @@ class LongTailProtocol:
             data = pipeline.make_dataset(x_oracle, y_oracle, settings.batch_size, seed=settings.seed)
             return self.train("oracle", data, loss=self.ce_loss(), cache=cache)
         if name == "ros_aug_copies":
-            policy = augmentation.light_policy(seed=settings.seed) if augment is None else augment
+            policy = (augmentation.light_policy(seed=settings.seed, fill_mode=self.augment_fill_mode)
+                      if augment is None else augment)
             copies = augmentation.oversample_with_augmented_copies(
                 self.x_train, self.y_train, policy, epochs=settings.epochs, seed=settings.seed,
                 batch_size=settings.batch_size,

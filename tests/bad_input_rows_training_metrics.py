@@ -256,6 +256,8 @@ TRAINING = [
             ValueError, "batch_size"),
     Refused(R + "long_tail_recipe", "a NaN low-rate factor", lambda f: _recipe(f, low_rate_factor=NAN), ValueError,
             "low_rate_factor"),
+    Refused(R + "long_tail_recipe", "a fill mode Keras does not have", lambda f: _recipe(f, fill_mode="white"),
+            ValueError, "fill_mode"),
     Refused(R + "long_tail_recipe", "negative low-rate epochs", lambda f: _recipe(f, low_rate_epochs=-1), ValueError,
             "low_rate_epochs"),
     Refused(R + "RecipeResult", "steps as a list", lambda f: f(None, [], {}), TypeError, "steps"),

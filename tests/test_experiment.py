@@ -178,6 +178,7 @@ def test_from_folder_builds_the_protocol_on_a_users_folder(tmp_path):
     assert set(protocol.dataset) == {"name", "manifest_sha256", "split_sha256", "source"}
     assert protocol.dataset["name"] == "shapes" and protocol.dataset["split_sha256"] == protocol.split.sha256
     assert not protocol.has_oracle and len(protocol.x_pool) == 0
+    assert protocol.augment_fill_mode == "nearest" and _tiny_protocol().augment_fill_mode == "constant"
     with pytest.raises(ValueError, match="no oracle on a user's folder"):
         protocol.oracle_data()
     with pytest.raises(ValueError, match="no oracle on a user's folder"):

@@ -137,3 +137,17 @@ def test_result_checks_its_fields():
         training.RecipeResult(None, {"cRT": None}, {"cRT": 0.0})
     with pytest.raises(ValueError, match="seconds"):
         training.RecipeResult(None, {}, {"cRT": 1.0})
+
+
+def test_the_light_policy_fills_with_the_recipes_fill_mode(data, monkeypatch):
+    seen = []
+
+    def light_policy(**arguments):
+        seen.append(arguments["fill_mode"])
+        raise RuntimeError("policy built")
+
+    monkeypatch.setattr(recipe.augment, "light_policy", light_policy)
+    for fill_mode in ("constant", "nearest"):
+        with pytest.raises(RuntimeError, match="policy built"):
+            _run(data, fill_mode=fill_mode, cache=False)
+    assert seen == ["constant", "nearest"]

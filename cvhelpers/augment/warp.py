@@ -21,7 +21,8 @@ from cvhelpers.augment.xla import _xla_warp
 from cvhelpers.validation import check_bool, check_number
 
 _FLIP_MODES = (None, "horizontal", "vertical", "horizontal_and_vertical")
-_FILL_MODES = ("reflect", "wrap", "constant", "nearest")
+#: What a warp fills the pixels it uncovers with: the mirrored image, the wrapped image, `fill_value`, the edge pixel.
+FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 _INTERPOLATIONS = ("nearest", "bilinear")
 
 
@@ -38,8 +39,8 @@ class _WarpLayer(_ImageLayer):
     def __init__(self, fill_mode="reflect", fill_value=0.0, interpolation="bilinear", jit_compile=True, seed=None,
                  **kwargs):
         super().__init__(seed=seed, **kwargs)
-        if fill_mode not in _FILL_MODES:
-            raise ValueError(f"fill_mode must be one of {_FILL_MODES}, got {fill_mode!r}")
+        if fill_mode not in FILL_MODES:
+            raise ValueError(f"fill_mode must be one of {FILL_MODES}, got {fill_mode!r}")
         if interpolation not in _INTERPOLATIONS:
             raise ValueError(f"interpolation must be one of {_INTERPOLATIONS}, got {interpolation!r}")
         check_bool(jit_compile, "jit_compile")

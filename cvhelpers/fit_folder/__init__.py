@@ -253,7 +253,7 @@ def _train_methods(protocol, backbone, seed, progress, cache, bar):
         num_classes=protocol.num_classes, epochs=settings.epochs, batch_size=settings.batch_size,
         learning_rate=settings.learning_rate, low_rate_epochs=min(3, settings.epochs),
         crt_epochs=min(10, settings.epochs + 2), seed=seed, cache=cache, progress=progress and RECIPE,
-        optimizer=protocol.optimizer(settings.epochs, protocol.full_batches))
+        optimizer=protocol.optimizer(settings.epochs, protocol.full_batches), fill_mode=protocol.augment_fill_mode)
     models[RECIPE] = recipe.model
     seconds[RECIPE] = time.perf_counter() - started
     logits = metrics.predict_logits(recipe.model, protocol.x_test)

@@ -10,6 +10,7 @@ validation balanced accuracy and comes from the model cache on a rerun.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -19,6 +20,7 @@ import keras
 import numpy as np
 
 from cvhelpers import augment
+from cvhelpers.augment.warp import FILL_MODES
 from cvhelpers.data import pipeline
 from cvhelpers.training.trainer import FitResult, check_factories, fit
 from cvhelpers.training.two_stage import fine_tune, retrain_classifier
@@ -101,6 +103,7 @@ def long_tail_recipe(
     cache: bool = True,
     progress: bool | str = True,
     optimizer: Callable[[], keras.optimizers.Optimizer] | None = None,
+    fill_mode: str = "constant",
 ) -> RecipeResult:
     """Train a classifier on long-tailed data with the course's best recipe.
 
@@ -165,6 +168,11 @@ def long_tail_recipe(
         Returns a new optimizer for the first stage, e.g.
         :meth:`cvhelpers.experiment.LongTailProtocol.optimizer` (a schedule);
         default Adam at ``learning_rate``.
+    fill_mode : {"constant", "nearest", "reflect", "wrap"}, default="constant"
+        What the light policy's warps fill in: black (``"constant"``, right
+        for Fashion-MNIST's black background) or the image's own edge
+        (``"nearest"``, right for letterboxed drawings or photos:
+        :attr:`cvhelpers.experiment.LongTailProtocol.augment_fill_mode`).
 
     Returns
     -------
@@ -203,6 +211,9 @@ def long_tail_recipe(
     check_number(cmo_probability, "cmo_probability", low=0, high=1)
     check_number(low_rate_factor, "low_rate_factor", low=0, high=1, low_open=True)
     check_seed(seed)
+    if fill_mode not in FILL_MODES:
+        raise ValueError(f"fill_mode must be one of {FILL_MODES}, got {fill_mode!r}")
+    policy = functools.partial(augment.light_policy, fill_mode=fill_mode)
     x_train, x_val = np.asarray(x_train), np.asarray(x_val)
     shared = dict(num_classes=num_classes, seed=seed, cache=cache)
     steps_per_epoch = len(y_train) // batch_size
@@ -211,7 +222,7 @@ def long_tail_recipe(
     def first_stage(_):
         one_hot = num_classes if context_rich else None
         copies = augment.oversample_with_augmented_copies(
-            x_train, y_train, augment.light_policy(seed=seed), epochs=epochs, seed=seed, batch_size=batch_size)
+            x_train, y_train, policy(seed=seed), epochs=epochs, seed=seed, batch_size=batch_size)
         if context_rich:
             copies = augment.context_rich_oversampling(
                 x_train, y_train, copies, augment.light_policy(seed=seed + 2), probability=cmo_probability,
@@ -225,7 +236,7 @@ def long_tail_recipe(
 
     def low_rate(model):
         fresh = augment.oversample_with_augmented_copies(
-            x_train, y_train, augment.light_policy(seed=seed + 1000), epochs=low_rate_epochs, seed=seed + 1000,
+            x_train, y_train, policy(seed=seed + 1000), epochs=low_rate_epochs, seed=seed + 1000,
             batch_size=batch_size)
         return fine_tune(model, fresh, _validation(x_val, y_val), epochs=low_rate_epochs,
                          steps_per_epoch=steps_per_epoch, learning_rate=learning_rate * low_rate_factor,
