@@ -238,6 +238,10 @@ def test_a_folder_run_is_measured_against_cross_entropy_without_an_oracle(tmp_pa
     assert ">+12.0<" in comparison and ">+0.0<" in comparison and "balanced test set" not in comparison
     assert "notebook 04 (make run DATA_DIR=&lt;your folder&gt; NOTEBOOKS=04)" in comparison
     assert "notebook 02" not in comparison and "notebook 06" not in comparison
+    (tmp_path / "run_times.json").write_text(json.dumps({"03_resampling": {"seconds": 900.0, "ok": True}}))
+    times = report.write_report(tmp_path)[1].read_text()
+    times = times[times.index("<h2 id='run-times'>"):]
+    assert "budget" not in times.split("</table>")[0] and "do not apply to a folder" in times
 
 
 def test_key_figure_mark_is_recorded_and_dropped_when_saved_again(tmp_path):

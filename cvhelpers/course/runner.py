@@ -487,7 +487,8 @@ def main(argv=None) -> int:
         f"{len(runs) - len(failed)} of {len(notebooks)} notebooks ran in "
         f"{time.perf_counter() - started:.0f} s; report: {html_path}"
     )
-    for line in run_times.over_budget(run_times.load(build_dir / "run_times.json")):
+    budgets = {} if args.data_dir else run_times.load(build_dir / "run_times.json")  # budgets: Fashion-MNIST-LT's
+    for line in run_times.over_budget(budgets):
         print(f"over budget (cold, 2 cores) {line}", file=sys.stderr)
     for run in unclean:
         print(f"{run.name}: {len(run.problems)} output problems:", file=sys.stderr)
