@@ -99,11 +99,12 @@ def write_report(build_dir) -> tuple[Path, Path]:
         raise FileNotFoundError(f"build_dir: no such folder: {build_dir} (run the notebooks first)")
     records = results_module.load_all(build_dir / "results")
     times = run_times.load(build_dir / "run_times.json")
+    folder = _folder_of(records)
     blocks = [
-        *_header(records),
-        *_comparison(build_dir, records),
+        *_header(records, folder),
+        *_comparison(build_dir, records, folder),
         *_notebooks(build_dir, records),
-        *_run_times(times, on_folder=_folder_of(records) is not None),
+        *_run_times(times, on_folder=folder is not None),
         *_versions(records),
     ]
     md_path = results_module.atomic_write_text(build_dir / "report.md", _markdown(blocks, build_dir) + "\n")
@@ -121,12 +122,12 @@ def write_report(build_dir) -> tuple[Path, Path]:
 
 def _folder_of(records: dict) -> str | None:
     """The folder's name when every record that names its data names the same user's folder, else None."""
-    keys = {tables.run_key(payload)[0] for payload in records.values() if tables.run_key(payload)[0] is not None}
-    return next(iter(keys)) if len(keys) == 1 and tables.is_folder((*keys, None, None, None)) else None
+    names = {tables.run_key(payload)[0] for payload in records.values()} - {None}
+    name = names.pop() if len(names) == 1 else None
+    return None if name == tables.COURSE_DATASET else name
 
 
-def _header(records: dict) -> list:
-    folder = _folder_of(records)
+def _header(records: dict, folder: str | None) -> list:
     blocks = [("h", 1, f"cvlab report: the folder {folder!r}" if folder else "cvlab course report", None)]
     if records:
         blocks.append(("p", "Run: " + tables.provenance_line(list(records.values())), "muted"))
@@ -135,10 +136,9 @@ def _header(records: dict) -> list:
     return blocks
 
 
-def _comparison(build_dir: Path, records: dict) -> list:
+def _comparison(build_dir: Path, records: dict, folder: str | None) -> list:
     blocks = [("h", 2, "Every method side by side", "comparison")]
     groups = tables.method_groups(records)
-    folder = _folder_of(records)
     if not groups:
         blocks.append(("p", "No method has been recorded yet: notebooks 02 to 06 record them (make run).", ""))
     elif folder:
